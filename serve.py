@@ -1,0 +1,224 @@
+"""Dev server: the static site and the offline dev tenant, in one process.
+
+    python serve.py [--port 8000] [--tenant-port 8001]
+
+With AUTH0_DOMAIN and AUTH0_CLIENT_ID set, the page talks to that real Auth0 tenant instead and
+no dev tenant is started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import mimetypes
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parent
+WEB_DIR = ROOT / "web"
+PY_DIR = ROOT / "py"
+DIST_DIR = ROOT / "dist"
+VENDOR_DIR = DIST_DIR / "vendor"
+
+CLIENT_ID = "pyscript-session-demo"
+
+# Vendor files are pinned by package-lock.json and rebuilt only when it changes, so browsers may
+# keep them; the app's own files change on every edit and must be revalidated.
+VENDOR_CACHE = "public, max-age=31536000, immutable"
+APP_CACHE = "no-cache"
+
+MEDIA_TYPES = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".py": "text/x-python",
+    ".json": "application/json",
+    ".zip": "application/zip",
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".html": "text/html",
+}
+# Precompressed siblings written by the asset build, best first.
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def dev_tenant_config(tenant_url: str, **overrides: Any) -> dict[str, Any]:
+    """The page's auth0-config.json for the offline dev tenant."""
+    config = {
+        "domain": tenant_url,
+        "clientId": CLIENT_ID,
+        "scope": "openid profile email",
+        "storage": "localStorage",
+        "logout": "local",
+        "interpreter": "pyodide",
+    }
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    return config
+
+
+def real_tenant_config(domain: str, client_id: str, **overrides: Any) -> dict[str, Any]:
+    """The page's auth0-config.json for a real Auth0 tenant (bare host name: Lock's defaults)."""
+    config = dev_tenant_config(domain, **overrides)
+    config["clientId"] = client_id
+    return config
+
+
+def tenant_origin(domain: str) -> str:
+    return domain.rstrip("/") if "://" in domain else f"https://{domain}"
+
+
+def content_security_policy(config: dict[str, Any]) -> str:
+    """A CSP naming exactly the tenant the page talks to.
+
+    PyScript needs 'unsafe-eval' (it builds functions at run time) beside 'wasm-unsafe-eval';
+    Lock writes inline styles into the widget.
+    """
+    tenant = tenant_origin(config["domain"])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' " + tenant,
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: " + tenant,
+            "connect-src 'self' " + tenant,
+            "frame-src " + tenant,
+            "worker-src 'self' blob:",
+            "base-uri 'self'",
+            "form-action 'self' " + tenant,
+            "object-src 'none'",
+        ]
+    )
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """The file at `relative` below `root`, or None if it escapes root or does not exist."""
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()) or not target.is_file():
+        return None
+    return target
+
+
+def _file_response(request: Request, path: Path, cache: str) -> Response:
+    media_type = MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+    accepted = request.headers.get("accept-encoding", "")
+    for encoding, suffix in ENCODINGS:
+        packed = path.with_name(path.name + suffix)
+        if packed.is_file():
+            headers["Vary"] = "Accept-Encoding"
+            if encoding in accepted:
+                headers["Content-Encoding"] = encoding
+                return FileResponse(packed, media_type=media_type, headers=headers)
+    return FileResponse(path, media_type=media_type, headers=headers)
+
+
+def create_site_app(
+    config: dict[str, Any] | Callable[[], dict[str, Any]],
+    web_dir: Path = WEB_DIR,
+    py_dir: Path = PY_DIR,
+    vendor_dir: Path = VENDOR_DIR,
+) -> Starlette:
+    """The site as served in development: web/ and py/ live, vendor/ from the build.
+
+    `config` is the auth0-config.json content, or a function returning it (tests change it).
+    """
+    current_config = config if callable(config) else (lambda: config)
+
+    async def auth0_config(request: Request) -> Response:
+        return JSONResponse(current_config(), headers={"Cache-Control": APP_CACHE})
+
+    async def files(request: Request) -> Response:
+        relative = request.path_params["path"] or "index.html"
+        if relative.startswith("vendor/"):
+            root, relative, cache = vendor_dir, relative.removeprefix("vendor/"), VENDOR_CACHE
+        elif relative.startswith("py/"):
+            root, relative, cache = py_dir, relative.removeprefix("py/"), APP_CACHE
+        else:
+            root, cache = web_dir, APP_CACHE
+        path = _inside(root, relative)
+        if path is None:
+            return PlainTextResponse("Not found", status_code=404)
+        response = _file_response(request, path, cache)
+        if path.suffix == ".html":
+            response.headers["Content-Security-Policy"] = content_security_policy(current_config())
+        return response
+
+    return Starlette(
+        routes=[
+            Route("/auth0-config.json", auth0_config),
+            Route("/{path:path}", files, methods=["GET", "HEAD"]),
+        ]
+    )
+
+
+def ensure_assets() -> None:
+    """Build the vendored assets on first run; explain what is missing otherwise."""
+    if (VENDOR_DIR / "lock" / "lock.js").is_file():
+        return
+    if not (ROOT / "node_modules").is_dir():
+        sys.exit("Front-end assets are missing: run `npm ci` first, then `python serve.py`.")
+    print("Building front-end assets (npm run build)...", flush=True)
+    subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="the app's port (default 8000)")
+    parser.add_argument(
+        "--tenant-port", type=int, default=8001, help="the dev tenant's port (default 8001)"
+    )
+    parser.add_argument("--storage", choices=["localStorage", "lockr", "sessionStorage", "memory"])
+    parser.add_argument("--logout", choices=["local", "federated"])
+    parser.add_argument("--interpreter", choices=["pyodide", "micropython"])
+    parser.add_argument("--db", help="dev tenant user store (SQLite file); default: in memory")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> None:
+    app_url = f"http://localhost:{args.port}"
+    options = {"storage": args.storage, "logout": args.logout, "interpreter": args.interpreter}
+    servers = []
+    domain, client_id = os.environ.get("AUTH0_DOMAIN"), os.environ.get("AUTH0_CLIENT_ID")
+    if domain and client_id:
+        config = real_tenant_config(domain, client_id, **options)
+        print(f"Real Auth0 tenant: {domain} (client {client_id})")
+    else:
+        from devtenant import TenantConfig, create_app
+
+        tenant_url = f"http://localhost:{args.tenant_port}"
+        tenant = TenantConfig.default(issuer_base=tenant_url, app_origin=app_url)
+        config = dev_tenant_config(tenant_url, **options)
+        tenant_app = create_app(tenant, db_path=args.db)
+        servers.append(_server(tenant_app, args.tenant_port))
+        user = tenant.users[0]
+        print(f"Dev tenant: {tenant_url}  (admin page {tenant_url}/_dev/)")
+        print(f"Test user:  {user.email} / {user.password}")
+    servers.append(_server(create_site_app(config), args.port))
+    print(f"App:        {app_url}/", flush=True)
+    await asyncio.gather(*(server.serve() for server in servers))
+
+
+def _server(app: Starlette, port: int) -> uvicorn.Server:
+    return uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    ensure_assets()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()

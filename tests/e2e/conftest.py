@@ -1,0 +1,186 @@
+"""End-to-end fixtures: the real site and the dev tenant on free loopback ports, Chromium.
+
+Every test gets a fresh tenant (reset through its admin API) and the default page config; a
+test changes the config with `site_config.update(...)`. Any request that leaves localhost, and
+any console error or uncaught page error, fails the test that caused it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import uvicorn
+
+import serve
+from devtenant import TenantConfig, create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class BackgroundServer:
+    """An ASGI app served by uvicorn on a loopback port from a daemon thread."""
+
+    def __init__(self, app: Any, port: int) -> None:
+        self.port = port
+        self.url = f"http://localhost:{port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=asyncio.run, args=(self._server.serve(),))
+        self._thread.daemon = True
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        started = threading.Event()
+        for _ in range(500):
+            if self._server.started:
+                started.set()
+                break
+            self._thread.join(0.01)
+        if not started.is_set():
+            raise RuntimeError(f"server on port {self.port} did not start")
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+
+
+class Stack:
+    """The served site plus the dev tenant, as a user's browser sees them."""
+
+    def __init__(self, site: BackgroundServer, tenant: BackgroundServer, user: Any) -> None:
+        self.app_url = site.url
+        self.tenant_url = tenant.url
+        self.user = user
+        self._http = httpx.Client(base_url=tenant.url, timeout=10)
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the dev tenant's admin API (`/_dev/...`) and return its JSON answer."""
+        response = self._http.request(method, "/_dev/" + path.lstrip("/"), **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def requests_to(self, path: str) -> list[dict[str, Any]]:
+        """Requests the tenant logged for `path` since the last reset."""
+        return [r for r in self.admin("GET", "requests") if r["path"] == path]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    args = {**browser_type_launch_args}
+    args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
+    system_chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if os.environ.get("PLAYWRIGHT_USE_BUNDLED") != "1" and Path(system_chromium).exists():
+        args["executable_path"] = system_chromium
+    return args
+
+
+@pytest.fixture(scope="session")
+def site_config_store() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture(scope="session")
+def stack(site_config_store: dict[str, Any]) -> Iterator[Stack]:
+    if not (serve.VENDOR_DIR / "lock" / "lock.js").is_file():
+        pytest.fail("front-end assets are not built: run `npm ci && npm run build`")
+    site_port, tenant_port = free_port(), free_port()
+    app_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
+    tenant_config = TenantConfig.default(issuer_base=tenant_url, app_origin=app_url)
+    site_config_store.update(serve.dev_tenant_config(tenant_url))
+    tenant = BackgroundServer(create_app(tenant_config), tenant_port).start()
+    site = BackgroundServer(serve.create_site_app(lambda: site_config_store), site_port).start()
+    yield Stack(site, tenant, tenant_config.users[0])
+    site.stop()
+    tenant.stop()
+
+
+@pytest.fixture
+def site_config(stack: Stack, site_config_store: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The page's auth0-config.json for this test; changes are undone afterwards."""
+    saved = dict(site_config_store)
+    yield site_config_store
+    site_config_store.clear()
+    site_config_store.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tenant(stack: Stack, site_config: dict[str, Any]) -> None:
+    stack.admin("POST", "reset")
+
+
+def is_local(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme in ("data", "blob", "about"):
+        return True
+    return parts.hostname in LOCAL_HOSTS
+
+
+class BrowserProblems:
+    """What a page did that a self-contained, error-free page must not do."""
+
+    def __init__(self) -> None:
+        self.offsite: list[str] = []
+        self.console_errors: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Tolerate console errors matching `pattern` (a test that provokes them on purpose)."""
+        self.allowed.append(re.compile(pattern))
+
+    def record_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def record_page_error(self, error: Any) -> None:
+        self.console_errors.append(f"uncaught: {error}")
+
+    def unexpected(self) -> list[str]:
+        errors = [e for e in self.console_errors if not any(p.search(e) for p in self.allowed)]
+        return [f"request left localhost: {u}" for u in self.offsite] + errors
+
+
+@pytest.fixture
+def browser_problems() -> BrowserProblems:
+    return BrowserProblems()
+
+
+@pytest.fixture
+def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
+    """pytest-playwright's context, guarded: off-site requests are blocked and recorded."""
+
+    def block_offsite(route: Any) -> None:
+        browser_problems.offsite.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    context.route(lambda url: not is_local(url), block_offsite)
+    context.on("console", browser_problems.record_console)
+    context.on("weberror", lambda error: browser_problems.record_page_error(error.error))
+    yield context
+    problems = browser_problems.unexpected()
+    assert not problems, "the page misbehaved:\n" + "\n".join(problems)
