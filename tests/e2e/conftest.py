@@ -8,7 +8,6 @@ any console error or uncaught page error, fails the test that caused it.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import socket
@@ -91,11 +90,16 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], playwright: Any
+) -> dict[str, Any]:
+    """Playwright's own Chromium when installed, else the system's (Debian's `chromium`)."""
     args = {**browser_type_launch_args}
     args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
-    system_chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if os.environ.get("PLAYWRIGHT_USE_BUNDLED") != "1" and Path(system_chromium).exists():
+    if not Path(playwright.chromium.executable_path).exists():
+        system_chromium = shutil.which("chromium")
+        if system_chromium is None:
+            pytest.fail("no Chromium: install Debian's `chromium` (scripts/setup.sh --browser)")
         args["executable_path"] = system_chromium
     return args
 
