@@ -7,11 +7,7 @@ any console error or uncaught page error, fails the test that caused it.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,54 +15,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 import serve
 from devtenant import TenantConfig, create_app
+from serving import CHROMIUM_ARGS, BackgroundServer, chromium_executable, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class BackgroundServer:
-    """An ASGI app served by uvicorn on a loopback port from a daemon thread."""
-
-    def __init__(self, app: Any, port: int) -> None:
-        self.port = port
-        self.url = f"http://localhost:{port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=asyncio.run, args=(self._server.serve(),))
-        self._thread.daemon = True
-
-    def start(self) -> BackgroundServer:
-        self._thread.start()
-        started = threading.Event()
-        for _ in range(500):
-            if self._server.started:
-                started.set()
-                break
-            self._thread.join(0.01)
-        if not started.is_set():
-            raise RuntimeError(f"server on port {self.port} did not start")
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
 
 
 class Stack:
@@ -96,11 +51,12 @@ def browser_type_launch_args(
     """Playwright's own Chromium when installed, else the system's (Debian's `chromium`)."""
     args = {**browser_type_launch_args}
     args["args"] = [*args.get("args", []), *CHROMIUM_ARGS]
-    if not Path(playwright.chromium.executable_path).exists():
-        system_chromium = shutil.which("chromium")
-        if system_chromium is None:
-            pytest.fail("no Chromium: install Debian's `chromium` (scripts/setup.sh --browser)")
-        args["executable_path"] = system_chromium
+    try:
+        executable = chromium_executable(playwright)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    if executable is not None:
+        args["executable_path"] = executable
     return args
 
 
