@@ -1,0 +1,174 @@
+"""Auth0 Lock: its options (pure) and a thin adapter around a Lock instance.
+
+`lock_options` and `failure_kind` are plain Python, testable in CPython. The
+`LockClient` adapter receives the Lock instance and the FFI helpers it needs,
+so this module does not import `js` or `pyscript` either.
+"""
+
+import session
+
+LOCK_EVENTS = (
+    "hash_parsed",
+    "authenticated",
+    "authorization_error",
+    "unrecoverable_error",
+)
+
+
+def is_self_hosted(domain):
+    """A domain with a scheme (`http://localhost:8001`) is a self-hosted tenant."""
+    return "://" in domain
+
+
+def lock_options(config, origin, null=None):
+    """Lock's options for `config` (auth0-config.json) on a page at `origin`.
+
+    `null` is what stands for JS null: pass `pyscript.ffi.jsnull` in the browser
+    (Pyodide turns `None` into `undefined`, which Lock reads as "unset").
+    """
+    origin = origin.rstrip("/")
+    domain = config["domain"].rstrip("/")
+    options = {
+        "auth": {
+            "redirect": True,
+            "redirectUrl": origin + "/",
+            "responseType": "token id_token",
+            "params": {"scope": config.get("scope") or "openid profile email"},
+        },
+        # Lock would fetch its English dictionary from Auth0's CDN and look up a
+        # gravatar for the typed email; both are served locally or switched off.
+        "languageBaseUrl": origin + "/vendor/lock",
+        "avatar": null,
+        "theme": {"logo": origin + "/vendor/lock/logo.svg"},
+    }
+    if is_self_hosted(domain):
+        options["configurationBaseUrl"] = domain
+        options["overrides"] = {"__token_issuer": domain + "/"}
+    return options
+
+
+def failure_kind(status_code):
+    """The failure kind (see `session`) for an HTTP status, or None for no answer."""
+    if status_code is None:
+        return session.NETWORK
+    if status_code in (401, 403):
+        return session.UNAUTHORIZED
+    if status_code == 429:
+        return session.RATE_LIMITED
+    if 500 <= status_code <= 599:
+        return session.SERVER
+    if status_code == 0:
+        return session.NETWORK
+    return session.INVALID
+
+
+def _field(obj, name, is_none):
+    """`obj.name` as a Python value, None when missing or JS null/undefined."""
+    try:
+        value = getattr(obj, name, None)
+    except Exception:  # a JS getter that throws
+        return None
+    if is_none(value):
+        return None
+    return value
+
+
+def _text(obj, name, is_none):
+    value = _field(obj, name, is_none)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+PROFILE_FIELDS = ("sub", "name", "nickname", "email", "picture")
+
+
+def error_message(err, is_none):
+    """A readable message from an auth0-js / Lock error object (or a string)."""
+    if isinstance(err, str):
+        return err
+    for name in ("errorDescription", "error_description", "description", "message", "error"):
+        text = _text(err, name, is_none)
+        if text:
+            return text
+    return "Unknown error"
+
+
+class LockClient:
+    """What the app needs from Lock, with JS values turned into Python ones."""
+
+    def __init__(self, lock, create_proxy, to_js, is_none):
+        self._lock = lock
+        self._create_proxy = create_proxy
+        self._to_js = to_js
+        self._is_none = is_none
+        self._proxies = []  # every callback handed to JS stays alive with the page
+
+    def _proxy(self, func):
+        proxy = self._create_proxy(func)
+        self._proxies.append(proxy)
+        return proxy
+
+    def on_events(self, dispatch):
+        """Feed Lock's events into `dispatch` as session events."""
+        is_none = self._is_none
+
+        def on_hash_parsed(result=None, *rest):
+            dispatch(session.hash_parsed(not is_none(result)))
+
+        def on_authenticated(result=None, *rest):
+            dispatch(
+                session.authenticated(
+                    {
+                        "id_token": _text(result, "idToken", is_none),
+                        "access_token": _text(result, "accessToken", is_none),
+                        "expires_in": _field(result, "expiresIn", is_none),
+                    }
+                )
+            )
+
+        def on_authorization_error(err=None, *rest):
+            dispatch(session.authorization_error(error_message(err, is_none)))
+
+        def on_unrecoverable_error(err=None, *rest):
+            dispatch(session.unrecoverable_error(error_message(err, is_none)))
+
+        handlers = {
+            "hash_parsed": on_hash_parsed,
+            "authenticated": on_authenticated,
+            "authorization_error": on_authorization_error,
+            "unrecoverable_error": on_unrecoverable_error,
+        }
+        for name in LOCK_EVENTS:
+            self._lock.on(name, self._proxy(handlers[name]))
+
+    def show(self):
+        self._lock.show()
+
+    def get_profile(self, access_token, dispatch):
+        """Ask `/userinfo`; dispatches `profile_ok` or `profile_failed`."""
+        is_none = self._is_none
+
+        # auth0-js calls back with ONE argument on error.
+        def done(err=None, profile=None, *rest):
+            if not is_none(err):
+                status = _field(err, "statusCode", is_none)
+                if not isinstance(status, int) or isinstance(status, bool):
+                    status = None
+                kind = failure_kind(status)
+                dispatch(session.profile_failed(kind, error_message(err, is_none), access_token))
+                return
+            values = {}
+            for name in PROFILE_FIELDS:
+                values[name] = _text(profile, name, is_none)
+            dispatch(session.profile_ok(values, access_token))
+
+        self._lock.getProfile(access_token, self._proxy(done))
+
+    def logout(self, return_to):
+        """End the tenant session too (federated logout); Lock navigates away."""
+        self._lock.logout(self._to_js({"returnTo": return_to}))

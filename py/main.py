@@ -1,0 +1,72 @@
+"""Entry point the page runs (Pyodide or MicroPython): reads the config and wires the app."""
+
+import json
+
+import lock_client
+import session
+import storage
+from app import App
+from pyscript import document, fetch, window
+from pyscript.ffi import create_proxy, is_none, jsnull, to_js
+from view import View
+
+view = View(document)
+
+
+async def read_config():
+    response = await fetch("./auth0-config.json")
+    if not response.ok:
+        raise RuntimeError(f"auth0-config.json: HTTP {response.status}")
+    config = json.loads(await response.text())
+    for key in ("domain", "clientId"):
+        if not isinstance(config.get(key), str) or not config[key]:
+            raise ValueError(f"auth0-config.json: '{key}' is missing")
+    return config
+
+
+def open_storage(config):
+    """The configured storage; in-memory (with a notice) when the browser refuses it."""
+    kind = storage.kind_from_config(config)
+    try:
+        store = storage.create(kind, window, is_none)
+        store.get("id_token")  # a blocked storage throws on first use
+        return store
+    except Exception:
+        if kind == "lockr" and is_none(getattr(window, "Lockr", None)):
+            raise RuntimeError("Lockr did not load (vendor/lockr/lockr.js)") from None
+        view.notice("This browser does not allow saving the session; it lasts for this page only.")
+        return storage.MemoryStorage()
+
+
+def create_lock(config, origin):
+    if is_none(getattr(window, "Auth0Lock", None)):
+        raise RuntimeError("Lock did not load (vendor/lock/lock.js)")
+    options = lock_client.lock_options(config, origin, null=jsnull)
+    lock = window.Auth0Lock.new(config["clientId"], config["domain"], to_js(options))
+    return lock_client.LockClient(lock, create_proxy, to_js, is_none)
+
+
+def navigate(url):
+    window.location.assign(url)
+
+
+async def start():
+    config = await read_config()
+    origin = window.location.origin
+    store = open_storage(config)
+    lock = create_lock(config, origin)
+    app = App(config, store, lock, view, navigate, home_url=origin + "/")
+    for element_id, event in (
+        ("btn-login", session.login_clicked),
+        ("btn-logout", session.logout_clicked),
+    ):
+        view.on_click(element_id, create_proxy(app.click_handler(event)))
+    app.start()
+    return app
+
+
+try:
+    APP = await start()  # noqa: F704 (PyScript runs top-level await)
+except Exception as exc:
+    view.error(f"The app could not start: {exc}")
+    raise

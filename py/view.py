@@ -1,0 +1,75 @@
+"""The page: writes state into the DOM of web/index.html.
+
+Profile data goes in through `textContent` and attributes only, never as
+markup. Receives `document`, so it does not import `js`.
+"""
+
+ERROR = "error"
+
+# Only pictures over the network or inline images; anything else is dropped.
+_PICTURE_SCHEMES = ("https://", "http://", "data:image/")
+
+
+def safe_picture_url(url):
+    if not isinstance(url, str):
+        return None
+    lowered = url.strip().lower()
+    for scheme in _PICTURE_SCHEMES:
+        if lowered.startswith(scheme):
+            return url.strip()
+    return None
+
+
+class View:
+    def __init__(self, document):
+        self._document = document
+        self._body = document.body
+
+    def _el(self, element_id):
+        return self._document.getElementById(element_id)
+
+    def set_session(self, value):
+        self._body.setAttribute("data-session", value)
+
+    def notice(self, text, level="info"):
+        el = self._el("notice")
+        el.textContent = text or ""
+        el.setAttribute("data-level", level)
+        if text:
+            el.removeAttribute("hidden")
+        else:
+            el.setAttribute("hidden", "")
+
+    def logged_in(self, profile):
+        name = profile.get("name") or profile.get("nickname") or profile.get("email") or ""
+        self._el("profile-name").textContent = name
+        self._el("profile-email").textContent = profile.get("email") or ""
+        picture = self._el("profile-picture")
+        url = safe_picture_url(profile.get("picture"))
+        if url:
+            picture.setAttribute("src", url)
+            picture.setAttribute("alt", "Picture of " + name if name else "Profile picture")
+            picture.removeAttribute("hidden")
+        else:
+            picture.removeAttribute("src")
+            picture.setAttribute("alt", "")
+            picture.setAttribute("hidden", "")
+        self.set_session("logged-in")
+
+    def logged_out(self, notice=""):
+        self._el("profile-name").textContent = ""
+        self._el("profile-email").textContent = ""
+        picture = self._el("profile-picture")
+        picture.removeAttribute("src")
+        picture.setAttribute("hidden", "")
+        if notice:
+            self.notice(notice)
+        self.set_session("logged-out")
+
+    def error(self, message):
+        self.notice(message, ERROR)
+        self.set_session(ERROR)
+
+    def on_click(self, element_id, handler):
+        """`handler` must already be a long-lived proxy on Pyodide."""
+        self._el(element_id).addEventListener("click", handler)

@@ -1,0 +1,65 @@
+"""Runs under MicroPython (and CPython): the pure modules of py/ on a restricted interpreter.
+
+Plain asserts, no pytest, no typing: `test_portable.py` feeds this file to MicroPython's
+WebAssembly build under Node, the same interpreter PyScript's `type="mpy"` runs.
+"""
+
+import binascii
+import json
+
+import app
+import lock_client
+import session as s
+import storage
+import view
+
+
+def b64url(data):
+    return (
+        binascii.b2a_base64(data).decode().strip().replace("+", "-").replace("/", "_").rstrip("=")
+    )
+
+
+def jwt(payload):
+    parts = [{"alg": "RS256"}, payload]
+    return ".".join([b64url(json.dumps(p).encode()) for p in parts] + ["c2ln"])
+
+
+NOW = 1800000000
+token = jwt({"sub": "auth0|ada", "exp": NOW + 3600, "name": "Añda"})
+assert s.jwt_payload(token)["name"] == "Añda"
+assert s.token_expiry(token) == NOW + 3600
+for garbage in ["", "x", "a.b", "a.!!!.c", "a." + b64url(b"\xff\xfe") + ".c", None, 5]:
+    assert s.jwt_payload(garbage) is None
+    assert s.token_expiry(garbage) is None
+
+store = storage.MemoryStorage()
+state = s.initial_state({"logout": "local"}, "http://app.test/")
+state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
+state, fx = s.step(state, s.hash_parsed(False), NOW)
+assert state.phase == s.LOGGED_OUT and fx == [(s.SHOW_LOGGED_OUT, "")]
+
+result = {"id_token": token, "access_token": "at", "expires_in": 7200}
+state, fx = s.step(state.but(phase=s.AUTHENTICATING), s.authenticated(result), NOW + 0.5)
+assert fx[0] == (s.STORE, s.Session(token, "at", NOW + 7200))
+storage.save(store, fx[0][1].to_stored())
+assert store.get("expires_at") == str(NOW + 7200)
+
+state = s.initial_state({})
+state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
+state, fx = s.step(state, s.hash_parsed(False), NOW)
+assert fx == [(s.CALL_GET_PROFILE, "at")]
+state, fx = s.step(state, s.profile_ok({"sub": "auth0|ada"}, "at"), NOW)
+assert state.phase == s.LOGGED_IN
+
+state = s.initial_state({})
+state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW + 3600)
+state, fx = s.step(state, s.hash_parsed(False), NOW + 3600)
+assert fx == [(s.CLEAR_STORAGE, None), (s.SHOW_LOGGED_OUT, s.NOTICES[s.EXPIRED])]
+
+options = lock_client.lock_options({"domain": "http://localhost:1", "clientId": "c"}, "http://a")
+assert options["overrides"]["__token_issuer"] == "http://localhost:1/"
+assert lock_client.failure_kind(503) == s.SERVER
+assert view.safe_picture_url("javascript:x") is None
+assert app.App is not None
+print("portable-ok")
