@@ -1,0 +1,52 @@
+"""`python -m devtenant --port 8001 [--config FILE] [--db PATH] [--reset] [--no-admin]
+[--app-origin URL]`"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .app import create_app
+from .config import ConfigError, TenantConfig
+
+DEFAULT_DB = Path(".devtenant") / "tenant.sqlite3"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m devtenant",
+        description="Offline Auth0-compatible dev tenant (development only).",
+    )
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--config", type=Path, help="tenant configuration (JSON)")
+    parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file ({DEFAULT_DB})")
+    parser.add_argument("--reset", action="store_true", help="start from an empty database")
+    parser.add_argument("--no-admin", action="store_true", help="turn the /_dev/ admin API off")
+    parser.add_argument("--app-origin", default="http://localhost:8000")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    issuer_base = f"http://localhost:{args.port}"
+    try:
+        if args.config is not None:
+            config = TenantConfig.from_file(args.config, issuer_base=issuer_base)
+        else:
+            config = TenantConfig.default(issuer_base=issuer_base, app_origin=args.app_origin)
+    except ConfigError as exc:
+        print(f"devtenant: {exc}", file=sys.stderr)
+        return 2
+    if args.reset and args.db.exists():
+        args.db.unlink()
+    app = create_app(config, db_path=args.db, admin=not args.no_admin)
+    print(f"devtenant {config.tenant}: issuer {config.issuer} (database {args.db})", flush=True)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""`create_app`: the tenant as a Starlette ASGI app, every route listed in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import (
+    admin,
+    authorize,
+    avatars,
+    client_config,
+    co,
+    dbconnections,
+    logout,
+    tokens,
+    userinfo,
+)
+from .clock import Clock
+from .config import TenantConfig
+from .cors import CorsMode, add_headers, preflight
+from .errors import db_error, oauth_error
+from .store import Store
+from .tenant import Fault, Tenant
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One Auth0 endpoint: its handler, the fault-injection name, and its CORS mode."""
+
+    path: str
+    handler: Handler
+    methods: tuple[str, ...]
+    fault: str | None = None
+    cors: CorsMode | None = None
+    shape: str = "oauth"  # error shape for injected faults: "oauth" or "db"
+
+
+SURFACES: tuple[Surface, ...] = (
+    Surface("/client/{client_id}.js", client_config.client_script, ("GET",), "client"),
+    Surface(
+        "/js/lock/{version}/{language}.js",
+        client_config.language_dictionary,
+        ("GET",),
+        "language",
+    ),
+    # /authorize applies its own faults: an OAuth error there goes back via the redirect.
+    Surface("/authorize", authorize.authorize, ("GET",)),
+    Surface("/co/authenticate", co.authenticate, ("POST",), "co_authenticate", "credentials"),
+    Surface("/oauth/token", tokens.oauth_token, ("POST",), "token", "credentials"),
+    Surface("/.well-known/jwks.json", tokens.jwks, ("GET",), "jwks", "public"),
+    Surface(
+        "/.well-known/openid-configuration",
+        tokens.openid_configuration,
+        ("GET",),
+        "openid_configuration",
+        "public",
+    ),
+    Surface("/userinfo", userinfo.userinfo, ("GET", "POST"), "userinfo", "credentials"),
+    Surface(
+        "/dbconnections/signup", dbconnections.signup, ("POST",), "signup", "credentials", "db"
+    ),
+    Surface(
+        "/dbconnections/change_password",
+        dbconnections.change_password,
+        ("POST",),
+        "change_password",
+        "credentials",
+        "db",
+    ),
+    Surface("/v2/logout", logout.logout, ("GET",), "logout"),
+    Surface("/lo/reset", dbconnections.reset_page, ("GET", "POST")),
+    Surface("/avatars/{initials}.svg", avatars.avatar, ("GET",)),
+)
+
+ADMIN_SURFACES: tuple[Surface, ...] = (
+    Surface("/_dev/", admin.page, ("GET",)),
+    Surface("/_dev/users", admin.list_users, ("GET",)),
+    Surface("/_dev/users", admin.create_user, ("POST",)),
+    Surface("/_dev/users/{email}", admin.get_user, ("GET",)),
+    Surface("/_dev/users/{email}", admin.update_user, ("PATCH",)),
+    Surface("/_dev/users/{email}", admin.delete_user, ("DELETE",)),
+    Surface("/_dev/reset", admin.reset, ("POST",)),
+    Surface("/_dev/clock", admin.clock, ("GET", "POST")),
+    Surface("/_dev/lifetimes", admin.lifetimes, ("GET", "PUT")),
+    Surface("/_dev/faults", admin.faults, ("GET", "POST", "DELETE")),
+    Surface("/_dev/requests", admin.requests_log, ("GET", "DELETE")),
+    Surface("/_dev/emails", admin.emails, ("GET", "DELETE")),
+)
+
+
+def fault_response(fault: Fault, shape: str) -> Response:
+    error = fault.error or {401: "unauthorized", 429: "too_many_requests"}.get(
+        fault.status, "server_error" if fault.status >= 500 else "invalid_request"
+    )
+    if shape == "db":
+        return db_error(fault.status, error, fault.description)
+    return oauth_error(fault.status, error, fault.description)
+
+
+def _endpoint(surface: Surface) -> Handler:
+    methods = ", ".join(surface.methods)
+
+    async def endpoint(request: Request) -> Response:
+        tenant: Tenant = request.app.state.tenant
+        if request.method == "OPTIONS" and surface.cors is not None:
+            return preflight(request, tenant, surface.cors, methods)
+        fault = tenant.faults.take(surface.fault) if surface.fault else None
+        if fault is not None:
+            response = fault_response(fault, surface.shape)
+        else:
+            response = await surface.handler(request)
+        if surface.cors is not None:
+            add_headers(response, request, tenant, surface.cors)
+        return response
+
+    endpoint.__name__ = surface.handler.__name__
+    return endpoint
+
+
+def _routes(surfaces: tuple[Surface, ...]) -> list[Route]:
+    routes = []
+    for surface in surfaces:
+        methods = list(surface.methods) + (["OPTIONS"] if surface.cors else [])
+        routes.append(Route(surface.path, _endpoint(surface), methods=methods))
+    return routes
+
+
+class RequestLogMiddleware:
+    """Records method, path and status of every non-admin request in the tenant's log."""
+
+    def __init__(self, app: ASGIApp, tenant: Tenant) -> None:
+        self.app = app
+        self.tenant = tenant
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith("/_dev/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.tenant.requests.record(
+                    scope["method"], path, int(message["status"]), self.tenant.clock.now()
+                )
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    error = {404: "not_found", 405: "method_not_allowed"}.get(status, "invalid_request")
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
+    return oauth_error(status, error, str(detail))
+
+
+def create_app(
+    config: TenantConfig | None = None,
+    db_path: str | Path | None = None,
+    admin: bool = True,
+    clock: Clock | None = None,
+) -> Starlette:
+    """The dev tenant. `db_path=None` keeps everything in memory; `admin=False` drops /_dev/."""
+    config = config or TenantConfig.default()
+    store = Store(db_path)
+    tenant = Tenant(config, store, clock or Clock(), admin=admin)
+    routes = _routes(SURFACES + (ADMIN_SURFACES if admin else ()))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        yield
+        store.close()
+
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.tenant = tenant
+    app.add_middleware(RequestLogMiddleware, tenant=tenant)
+    return app

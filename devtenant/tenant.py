@@ -1,0 +1,201 @@
+"""The running tenant: configuration, store, clock, signing key, and dev-only switches.
+
+One `Tenant` lives on `app.state.tenant`; endpoint modules read it from the request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from starlette.requests import Request
+
+from .clock import Clock
+from .config import SeedUser, TenantConfig, TokenLifetimes
+from .passwords import DUMMY_HASH, hash_password, verify_password
+from .store import Store, User, UserExists
+from .tokens import Signer
+
+# Auth0's brute-force protection: this many consecutive failures block the user.
+BLOCK_AFTER_FAILURES = 10
+
+# Names for fault injection (`POST /_dev/faults {"endpoint": ...}`).
+FAULT_ENDPOINTS = (
+    "client",
+    "language",
+    "authorize",
+    "co_authenticate",
+    "token",
+    "userinfo",
+    "jwks",
+    "openid_configuration",
+    "signup",
+    "change_password",
+    "logout",
+)
+
+
+@dataclass
+class Fault:
+    """Answer the next `times` calls to an endpoint with `status` and/or an OAuth `error`."""
+
+    endpoint: str
+    status: int
+    error: str
+    description: str
+    times: int
+
+    def public(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._queue: deque[Fault] = deque()
+
+    def add(self, fault: Fault) -> None:
+        self._queue.append(fault)
+
+    def take(self, endpoint: str) -> Fault | None:
+        """The fault to apply to this call of `endpoint`, counting it used."""
+        for fault in self._queue:
+            if fault.endpoint == endpoint:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self._queue.remove(fault)
+                return fault
+        return None
+
+    def pending(self) -> list[Fault]:
+        return list(self._queue)
+
+    def clear(self) -> None:
+        self._queue.clear()
+
+
+class RequestLog:
+    """Method, path (never the query string or body) and status of recent requests."""
+
+    def __init__(self, limit: int = 2000) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=limit)
+
+    def record(self, method: str, path: str, status: int, at: float) -> None:
+        self._entries.append({"method": method, "path": path, "status": status, "at": at})
+
+    def entries(self) -> list[dict[str, Any]]:
+        return list(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class LoginRefused(Exception):
+    def __init__(self, blocked: bool) -> None:
+        super().__init__("blocked" if blocked else "wrong email or password")
+        self.blocked = blocked
+
+
+class Tenant:
+    def __init__(self, config: TenantConfig, store: Store, clock: Clock, admin: bool) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.admin = admin
+        self.signer = Signer.load_or_create(store, clock.now())
+        self.faults = Faults()
+        self.requests = RequestLog()
+        self.lifetimes: TokenLifetimes = config.lifetimes
+        self.seed_users()
+
+    # users ------------------------------------------------------------------------------
+
+    def seed_users(self) -> None:
+        for seed in self.config.users:
+            if self.store.user_by_email(seed.email) is None:
+                self.add_user(seed, hash_password(seed.password))
+
+    def add_user(self, seed: SeedUser, password_hash: str) -> User:
+        """Create a user from already-hashed credentials; raises UserExists."""
+        return self.store.create_user(
+            email=seed.email,
+            password_hash=password_hash,
+            name=seed.name or seed.email,
+            nickname=seed.nickname or seed.email.split("@")[0],
+            picture=seed.picture,
+            email_verified=seed.email_verified,
+            now=self.clock.now(),
+        )
+
+    async def create_user(self, seed: SeedUser) -> User:
+        password_hash = await anyio.to_thread.run_sync(hash_password, seed.password)
+        return self.add_user(seed, password_hash)
+
+    async def check_password(self, email: str, password: str) -> User:
+        """The user if the password is right; LoginRefused otherwise (and count the failure)."""
+        user = self.store.user_by_email(email)
+        stored = user.password_hash if user is not None else DUMMY_HASH
+        matches = await anyio.to_thread.run_sync(verify_password, password, stored)
+        if user is None:
+            raise LoginRefused(blocked=False)
+        if user.blocked:
+            raise LoginRefused(blocked=True)
+        if not matches:
+            after = self.store.record_failed_login(user.user_id, BLOCK_AFTER_FAILURES)
+            if after is not None and after.blocked:
+                self.send_email(
+                    user.email,
+                    "blocked_account",
+                    "Your account has been blocked",
+                    "Your account was blocked after multiple consecutive failed login attempts.",
+                    "",
+                )
+                raise LoginRefused(blocked=True)
+            raise LoginRefused(blocked=False)
+        self.store.record_login(user.user_id)
+        return user
+
+    def send_email(self, to: str, kind: str, subject: str, body: str, link: str) -> None:
+        """Capture an email instead of sending it; the admin API and page show it."""
+        self.store.add_email(
+            to=to, kind=kind, subject=subject, body=body, link=link, now=self.clock.now()
+        )
+
+    # sessions ---------------------------------------------------------------------------
+
+    SESSION_COOKIE = "devtenant_session"
+
+    def start_session(self, user_id: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        self.store.add_session(sid, user_id, now, now + self.config.session_seconds)
+        return sid
+
+    def session_user(self, request: Request) -> tuple[str, User] | None:
+        sid = request.cookies.get(self.SESSION_COOKIE)
+        if not sid or len(sid) > 128:
+            return None
+        user_id = self.store.session_user(sid, self.clock.now())
+        if user_id is None:
+            return None
+        user = self.store.user_by_id(user_id)
+        if user is None or user.blocked:
+            return None
+        return sid, user
+
+    # admin ------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the configured start: seeded users only, no sessions, faults or log."""
+        self.store.reset()
+        self.faults.clear()
+        self.requests.clear()
+        self.clock.reset()
+        self.lifetimes = self.config.lifetimes
+        self.seed_users()
+
+
+__all__ = ["Tenant", "Fault", "Faults", "RequestLog", "LoginRefused", "UserExists"]
