@@ -1,0 +1,102 @@
+"""Shared constants and a small driver for HTTP tests of the dev tenant."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from starlette.testclient import TestClient
+
+ISSUER_BASE = "http://localhost:8001"
+ISSUER = ISSUER_BASE + "/"
+APP_ORIGIN = "http://localhost:8000"
+CALLBACK = APP_ORIGIN + "/"
+CLIENT_ID = "pyscript-session-demo"
+CONNECTION = "Username-Password-Authentication"
+PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
+ADA = "ada@example.com"
+ADA_PASSWORD = "Lovelace-1815"
+T0 = 1_750_000_000
+
+
+def fragment(location: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(location).fragment))
+
+
+def query(location: str) -> dict[str, str]:
+    return dict(parse_qsl(urlsplit(location).query))
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def verify_with_joserfc(client: TestClient, token: str, now: int, **claims: Any) -> jwt.Token:
+    """Check `token` with joserfc (not the signing library) against the served JWKS."""
+    keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())
+    decoded = jwt.decode(token, keys, algorithms=["RS256"])
+    options = {name: {"essential": True, "value": value} for name, value in claims.items()}
+    jwt.JWTClaimsRegistry(now=now, **options).validate(decoded.claims)
+    return decoded
+
+
+@dataclass
+class Flow:
+    """Drives the calls Lock makes, through a TestClient (which keeps the tenant cookies)."""
+
+    client: TestClient
+
+    def co_authenticate(
+        self,
+        username: str = ADA,
+        password: str = ADA_PASSWORD,
+        origin: str | None = APP_ORIGIN,
+        **extra: Any,
+    ) -> Any:
+        body = {
+            "client_id": CLIENT_ID,
+            "username": username,
+            "password": password,
+            "realm": CONNECTION,
+            "credential_type": PASSWORD_REALM,
+            **extra,
+        }
+        headers = {"Origin": origin} if origin else {}
+        return self.client.post("/co/authenticate", json=body, headers=headers)
+
+    def ticket(self, username: str = ADA, password: str = ADA_PASSWORD) -> str:
+        response = self.co_authenticate(username, password)
+        assert response.status_code == 200, response.text
+        return str(response.json()["login_ticket"])
+
+    def authorize(self, **params: str) -> Any:
+        defaults = {
+            "client_id": CLIENT_ID,
+            "response_type": "token id_token",
+            "redirect_uri": CALLBACK,
+            "scope": "openid profile email",
+            "state": "state-" + secrets.token_hex(4),
+            "nonce": "nonce-" + secrets.token_hex(4),
+        }
+        merged = {k: v for k, v in {**defaults, **params}.items() if v is not None}
+        return self.client.get("/authorize", params=merged, follow_redirects=False)
+
+    def login(self, username: str = ADA, password: str = ADA_PASSWORD, **params: str) -> Any:
+        """/co/authenticate then /authorize with the ticket: the 302 Lock follows."""
+        return self.authorize(login_ticket=self.ticket(username, password), **params)
+
+    def login_tokens(self, **params: str) -> dict[str, str]:
+        response = self.login(**params)
+        assert response.status_code == 302, response.text
+        return fragment(response.headers["location"])
+
+    def check_session(self, **params: str) -> Any:
+        return self.authorize(response_mode="web_message", prompt="none", **params)
