@@ -24,6 +24,7 @@ from . import (
     dbconnections,
     logout,
     tokens,
+    universal_login,
     userinfo,
 )
 from .clock import Clock
@@ -58,6 +59,7 @@ SURFACES: tuple[Surface, ...] = (
     ),
     # /authorize applies its own faults: an OAuth error there goes back via the redirect.
     Surface("/authorize", authorize.authorize, ("GET",)),
+    Surface("/u/login", universal_login.submit, ("POST",)),
     Surface("/co/authenticate", co.authenticate, ("POST",), "co_authenticate", "credentials"),
     Surface("/oauth/token", tokens.oauth_token, ("POST",), "token", "credentials"),
     Surface("/.well-known/jwks.json", tokens.jwks, ("GET",), "jwks", "public"),

@@ -3,6 +3,7 @@
 - `login_ticket` (after `/co/authenticate`): start a tenant session and answer with tokens.
 - `prompt=none` (Lock's remembered login, `checkSession`): tokens from the session cookie, or
   `login_required`.
+- Neither, and no session: the hosted login page (`universal_login.py`), e.g. for auth0-spa-js.
 - `response_mode`: `fragment` (default for tokens), `query` (default for `code`), or
   `web_message` (a page that `postMessage`s the result to the redirect URI's origin).
 
@@ -26,6 +27,7 @@ from .config import Application
 from .errors import error_page
 from .store import AuthorizationCode, User
 from .tokens import granted_scope, issue_access_token, issue_id_token
+from .universal_login import login_page
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -198,7 +200,9 @@ def _answer(
     else:
         current = tenant.session_user(request) if params.get("prompt") != "login" else None
         if current is None:
-            raise AuthorizeError("login_required", "Login required")
+            if params.get("prompt") == "none" or mode == "web_message":
+                raise AuthorizeError("login_required", "Login required")
+            return login_page(tenant, params)
         sid, user = current
 
     result: dict[str, str]
