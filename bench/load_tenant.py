@@ -171,6 +171,7 @@ async def load(base_url: str, logins: int, concurrency: int) -> dict[str, object
         "elapsed_s": round(elapsed, 2),
         "logins_per_s": round(len(ordered) / elapsed, 1) if elapsed else None,
         "cpus": os.cpu_count(),
+        "loadavg": [round(x, 2) for x in os.getloadavg()],
         "python": sys.version.split()[0],
     }
 
