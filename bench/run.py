@@ -42,6 +42,7 @@ from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
 from starlette.responses import Response  # noqa: E402
 from starlette.routing import Mount, Route  # noqa: E402
+from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
 import serve  # noqa: E402
 from devtenant import TenantConfig, create_app  # noqa: E402
@@ -68,11 +69,12 @@ class Variant:
     label: str
     path: str
     interpreter: str | None  # the auth0-config.json `interpreter`; None for the JS page
+    compressed: bool = True  # False: the server ignores Accept-Encoding (a naive static host)
 
 
 VARIANTS = (
     Variant("pyodide", "Pyodide tuned", "/", "pyodide"),
-    Variant("stock", "Pyodide stock", "/", "pyodide-stock"),
+    Variant("stock", "Pyodide stock", "/", "pyodide-stock", compressed=False),
     Variant("micropython", "MicroPython", "/", "micropython"),
     Variant("js", "JS baseline", BASELINE_PATH, None),
 )
@@ -136,8 +138,12 @@ def bench_tenant_config(tenant_url: str, app_url: str) -> TenantConfig:
     return dataclasses.replace(config, applications=(app, *others))
 
 
-def bench_site_app(config: Callable[[], dict[str, Any]]) -> Starlette:
-    """The site as serve.py serves it, plus the JS baseline under /bench/baseline/."""
+def bench_site_app(config: Callable[[], dict[str, Any]], compressed: Callable[[], bool]) -> ASGIApp:
+    """The site as serve.py serves it, plus the JS baseline under /bench/baseline/.
+
+    While `compressed()` is false the site ignores Accept-Encoding, so it sends every file as
+    is, like a static host that knows nothing of the precompressed .br/.gz siblings.
+    """
 
     async def variables(request: Request) -> Response:
         # The tutorial's sample keeps its tenant in auth0-variables.js; here it is generated.
@@ -149,13 +155,21 @@ def bench_site_app(config: Callable[[], dict[str, Any]]) -> Starlette:
         headers = {"Cache-Control": serve.APP_CACHE}
         return Response(body, media_type="text/javascript", headers=headers)
 
-    return Starlette(
+    site = Starlette(
         routes=[
             Route(BASELINE_PATH + "auth0-variables.js", variables),
             Mount(BASELINE_PATH.rstrip("/"), app=serve.create_site_app(config, BASELINE_DIR)),
             Mount("", app=serve.create_site_app(config)),
         ]
     )
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not compressed():
+            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
+            scope = {**scope, "headers": headers}
+        await site(scope, receive, send)
+
+    return app
 
 
 class BenchStack:
@@ -168,8 +182,10 @@ class BenchStack:
         tenant_config = bench_tenant_config(self.tenant_url, self.app_url)
         self.user = tenant_config.users[0]
         self.config = serve.dev_tenant_config(self.tenant_url)
+        self.compressed = True
         self._tenant = BackgroundServer(create_app(tenant_config), tenant_port)
-        self._site = BackgroundServer(bench_site_app(lambda: self.config), site_port)
+        site = bench_site_app(lambda: self.config, lambda: self.compressed)
+        self._site = BackgroundServer(site, site_port)
 
     def __enter__(self) -> BenchStack:
         self._tenant.start()
@@ -183,6 +199,7 @@ class BenchStack:
     def use(self, variant: Variant) -> str:
         """Point the page config at the variant; returns its URL."""
         self.config = serve.dev_tenant_config(self.tenant_url, interpreter=variant.interpreter)
+        self.compressed = variant.compressed
         return self.app_url + variant.path
 
 
@@ -325,7 +342,10 @@ def visit(page: Page, net: NetLog, url: str, console: list[str]) -> Visit:
         tail = "; ".join(console[-3:])
         return Visit(error=f"{str(exc).splitlines()[0]} [{tail}]")
     received, requests, paths = net.until(marks["decided"])
-    return Visit(marks["decided"], marks["state"], received, requests, paths)
+    result = Visit(marks["decided"], marks["state"], received, requests, paths)
+    if result.state == "error":
+        result.error = "page error: " + page.locator("#notice").text_content(timeout=1_000).strip()
+    return result
 
 
 def login(page: Page, email: str, password: str) -> tuple[float | None, str | None]:
@@ -465,7 +485,9 @@ def metric_order(table: dict[str, Any]) -> list[str]:
 
 
 def render(table: dict[str, Any], variants: list[Variant]) -> str:
-    keys = [v.key for v in variants]
+    measured = {variant for row in table.values() for variant, c in row.items() if c["n"]}
+    keys = [v.key for v in variants if v.key in measured]
+    variants = [v for v in variants if v.key in measured]
     header = ["metric"]
     for v in variants:
         header.append(v.label)
@@ -643,6 +665,9 @@ def main(argv: list[str] | None = None) -> int:
     print(render(table, variants))
     print()
     print(render_targets(checks))
+    failed = problems(rounds)
+    if failed:
+        print("\nfailures:\n" + "\n".join(f"- {line}" for line in failed))
     same = same_downloads(rounds)
     if same:
         print(f"\nwarning: identical cold downloads for {same}: interpreter switch ignored?")
@@ -657,12 +682,27 @@ def main(argv: list[str] | None = None) -> int:
         "medians": table,
         "targets": checks,
         "rounds": [dataclasses.asdict(r) for r in rounds],
+        "failures": failed,
         "table": render(table, variants),
     }
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     shutil.copyfile(out, RESULTS_DIR / "latest.json")
     print(f"\nJSON: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     return 0
+
+
+def problems(rounds: list[Round]) -> list[str]:
+    """Each distinct failure, once per page."""
+    seen: dict[str, list[str]] = {}
+    for r in rounds:
+        errors = [f"{name}: {v.error}" for name, v in r.visits.items() if v.error]
+        if r.login_error:
+            errors.append(f"login: {r.login_error}")
+        for error in errors:
+            listed = seen.setdefault(r.variant, [])
+            if error.split(": ", 1)[1] not in [e.split(": ", 1)[1] for e in listed]:
+                listed.append(f"{r.link} {error}")
+    return [f"{variant}: {error}" for variant, errors in seen.items() for error in errors]
 
 
 def same_downloads(rounds: list[Round]) -> list[str]:
