@@ -3,8 +3,18 @@
 // session is shown on the page (data-session="error") instead of leaving it loading forever.
 
 const INTERPRETERS = {
-  pyodide: { type: "py", config: "./pyscript.json", label: "Pyodide" },
-  micropython: { type: "mpy", config: "./mpy.json", label: "MicroPython" },
+  pyodide: {
+    type: "py",
+    config: "./pyscript.json",
+    wasm: "./vendor/pyodide/pyodide.asm.wasm",
+    label: "Pyodide",
+  },
+  micropython: {
+    type: "mpy",
+    config: "./mpy.json",
+    wasm: "./vendor/micropython/micropython.wasm",
+    label: "MicroPython",
+  },
 };
 
 const body = document.body;
@@ -56,6 +66,17 @@ async function readConfig() {
   }
 }
 
+// A missing interpreter binary, or one served without `application/wasm`, makes the runtime
+// hang without an error: ask for its headers alongside the real download.
+async function checkWasm(url) {
+  const response = await fetch(url, { method: "HEAD" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const type = response.headers.get("content-type") || "(none)";
+  if (!type.startsWith("application/wasm")) {
+    throw new Error(`${url} is served as ${type}, not application/wasm`);
+  }
+}
+
 async function boot() {
   watchForStartupErrors();
   const config = await readConfig();
@@ -64,6 +85,7 @@ async function boot() {
   if (!interpreter) {
     throw new Error(`unknown interpreter "${name}" (use ${Object.keys(INTERPRETERS).join(" or ")})`);
   }
+  checkWasm(interpreter.wasm).catch((error) => fail(error.message));
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;

@@ -1,0 +1,149 @@
+"""Start-up: the MicroPython build of the page, and failures shown on the page, not hung."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import Page, Route, expect
+
+pytestmark = pytest.mark.e2e
+
+DECIDED = 60_000
+LOCK_UI = 30_000
+KEYS = ("id_token", "access_token", "expires_at")
+
+
+def expect_session(page: Page, value: str) -> None:
+    expect(page.locator("body")).to_have_attribute("data-session", value, timeout=DECIDED)
+
+
+def expect_start_error(page: Page, text: str) -> None:
+    expect_session(page, "error")
+    notice = page.locator("#notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("could not start")
+    expect(notice).to_contain_text(text)
+    expect(notice).to_have_attribute("data-level", "error")
+    expect(page.locator("#loading")).to_be_hidden()
+    expect(page.locator("#btn-login")).to_be_hidden()
+
+
+def test_micropython_runs_the_same_session_flow(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    site_config["interpreter"] = "micropython"
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url))
+    page.goto(stack.app_url + "/")
+    expect_session(page, "logged-out")
+    expect(page.locator("#runtime")).to_contain_text("MicroPython")
+    assert any(u.endswith("/vendor/micropython/micropython.wasm") for u in scripts)
+    assert not any("/vendor/pyodide/" in u for u in scripts)
+
+    page.locator("#btn-login").click()
+    email = page.locator(".auth0-lock-widget input[name=email]")
+    expect(email).to_be_visible(timeout=LOCK_UI)
+    email.fill(stack.user.email)
+    page.locator(".auth0-lock-widget input[name=password]").fill(stack.user.password)
+    page.locator(".auth0-lock-widget button[type=submit]").click()
+    expect_session(page, "logged-in")
+    expect(page.locator("#profile-name")).to_have_text(stack.user.name)
+    stored = page.evaluate("() => ({...localStorage})")
+    assert stored["id_token"].count(".") == 2
+    # MicroPython wraps big JS integers: the expiry must come from Python's clock.
+    assert abs(int(stored["expires_at"]) - page.evaluate("() => Date.now() / 1000") - 7200) < 60
+
+    page.reload()
+    expect_session(page, "logged-in")
+    with page.expect_navigation(timeout=DECIDED):
+        page.locator("#btn-logout").click()
+    expect_session(page, "logged-out")
+    assert page.evaluate("keys => keys.map(k => localStorage.getItem(k))", list(KEYS)) == [
+        None,
+        None,
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "change, text",
+    [
+        ({"interpreter": "cobol"}, 'unknown interpreter "cobol"'),
+        ({"clientId": ""}, "'clientId' is missing"),
+        ({"storage": "cookies"}, "unknown storage 'cookies'"),
+    ],
+    ids=["unknown-interpreter", "no-client-id", "unknown-storage"],
+)
+def test_a_broken_config_is_reported_on_the_page(
+    page: Page,
+    stack: Any,
+    site_config: dict[str, Any],
+    browser_problems: Any,
+    change: dict[str, Any],
+    text: str,
+) -> None:
+    browser_problems.allow(r"PythonError")  # the traceback of the refused config
+    site_config.update({"interpreter": "micropython", **change})
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, text)
+
+
+@pytest.mark.parametrize(
+    "status, body, text",
+    [(404, "Not found", "HTTP 404"), (200, "{not json", "not valid JSON")],
+    ids=["missing", "not-json"],
+)
+def test_an_unreadable_config_file_is_reported_on_the_page(
+    page: Page, stack: Any, browser_problems: Any, status: int, body: str, text: str
+) -> None:
+    browser_problems.allow(r"status of 404")
+    page.route(
+        "**/auth0-config.json",
+        lambda route: route.fulfill(status=status, body=body, content_type="application/json"),
+    )
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, text)
+
+
+@pytest.mark.parametrize(
+    "status, content_type, text",
+    [(404, "text/plain", "HTTP 404"), (200, "application/octet-stream", "not application/wasm")],
+    ids=["missing", "wrong-type"],
+)
+def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
+    page: Page, stack: Any, browser_problems: Any, status: int, content_type: str, text: str
+) -> None:
+    browser_problems.allow(r"status of 404|wasm|WebAssembly")
+
+    def broken(route: Route) -> None:
+        route.fulfill(status=status, body=b"\0asm-not-really", content_type=content_type)
+
+    page.route("**/vendor/pyodide/pyodide.asm.wasm", broken)
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, text)
+
+
+def test_lock_that_cannot_start_is_reported_inline(
+    page: Page, stack: Any, site_config: dict[str, Any], browser_problems: Any
+) -> None:
+    browser_problems.allow(r"status of 404")  # the tenant has no such client
+    site_config.update({"interpreter": "micropython", "clientId": "no-such-client"})
+    page.goto(stack.app_url + "/")
+    expect_session(page, "logged-out")
+    expect(page.locator("#notice")).to_contain_text("no-such-client", timeout=LOCK_UI)
+
+
+def test_an_error_returned_in_the_url_is_shown_inline(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    site_config["interpreter"] = "micropython"
+    description = "The user refused <b>access</b>"
+    page.goto(
+        stack.app_url + "/#error=access_denied&error_description=" + quote(description) + "&state=x"
+    )
+    expect_session(page, "logged-out")
+    expect(page.locator("#notice")).to_have_text(description)
+    assert page.evaluate("() => location.hash") == ""
+    assert page.evaluate("() => localStorage.getItem('id_token')") is None
