@@ -136,3 +136,42 @@ def test_wrong_password_shows_locks_error(page: Page, stack: Any, browser_proble
     )
     expect(page.locator("body")).to_have_attribute("data-session", "logged-out")
     assert stored_keys(page) == dict.fromkeys(KEYS)
+
+
+def stored_in(page: Page, area: str) -> str | None:
+    return page.evaluate(f"() => {area}.getItem('id_token')")
+
+
+@pytest.mark.parametrize("storage", ["sessionStorage", "memory"])
+def test_other_storage_kinds(
+    page: Page, stack: Any, site_config: dict[str, Any], storage: str
+) -> None:
+    # MicroPython: the storage adapters are the point here, and it starts in a second.
+    site_config.update({"storage": storage, "interpreter": "micropython"})
+    page.goto(stack.app_url + "/")
+    expect_session(page, "logged-out")
+    issued = log_in_through_lock(page, stack.user)
+    assert stored_in(page, "localStorage") is None
+    assert stored_in(page, "sessionStorage") == (issued if storage == "sessionStorage" else None)
+
+    page.reload()
+    if storage == "sessionStorage":
+        expect_session(page, "logged-in")
+    else:  # the session lived in the page that was left
+        expect_session(page, "logged-out")
+        expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_federated_logout_also_ends_the_tenant_session(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    site_config.update({"logout": "federated", "interpreter": "micropython"})
+    page.goto(stack.app_url + "/")
+    expect_session(page, "logged-out")
+    log_in_through_lock(page, stack.user)
+    stack.admin("DELETE", "requests")
+    with page.expect_navigation(url=stack.app_url + "/", timeout=DECIDED):
+        page.locator("#btn-logout").click()
+    expect_session(page, "logged-out")
+    assert stored_keys(page) == dict.fromkeys(KEYS)
+    assert [r["status"] for r in stack.requests_to("/v2/logout")] == [302]
