@@ -1,0 +1,117 @@
+"""The vendored assets `npm run build` writes to dist/vendor/, as a browser uses them.
+
+Each browser test serves a small page of its own at the app origin (through `page.route`, with
+the site's CSP) that loads only vendor files, so an asset problem shows here and not as a hung
+app page.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from typing import Any
+
+import pytest
+
+import serve
+
+VENDOR = serve.VENDOR_DIR
+MANIFEST = VENDOR / "manifest.json"
+
+
+def manifest() -> dict[str, Any]:
+    return json.loads(MANIFEST.read_text())
+
+
+def serve_page(page: Any, url: str, body: str, config: dict[str, Any]) -> None:
+    """Answer `url` with an HTML page, under the same CSP as the app's own page."""
+    html = f'<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">{body}'
+    headers = {"Content-Security-Policy": serve.content_security_policy(config)}
+    page.route(
+        url, lambda route: route.fulfill(body=html, content_type="text/html", headers=headers)
+    )
+
+
+def test_manifest_lists_every_vendor_file_with_its_hash() -> None:
+    listed = manifest()["files"]
+    on_disk = {
+        p.relative_to(VENDOR).as_posix()
+        for p in VENDOR.rglob("*")
+        if p.is_file() and p.suffix not in (".br", ".gz") and p != MANIFEST
+    }
+    assert set(listed) == on_disk
+    for name, entry in listed.items():
+        data = (VENDOR / name).read_bytes()
+        assert entry["size"] == len(data), name
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name
+
+
+def test_gzip_siblings_hold_the_same_bytes() -> None:
+    for name, entry in manifest()["files"].items():
+        if "gzip" in entry.get("encodings", {}):
+            packed = (VENDOR / f"{name}.gz").read_bytes()
+            assert len(packed) == entry["encodings"]["gzip"], name
+            assert gzip.decompress(packed) == (VENDOR / name).read_bytes(), name
+
+
+def test_lock_bundle_sets_window_auth0lock(stack: Any, site_config: dict, page: Any) -> None:
+    url = stack.app_url + "/_assets_lock.html"
+    serve_page(
+        page,
+        url,
+        '<script src="./vendor/lock/lock.js"></script>'
+        '<script src="./vendor/lockr/lockr.js"></script>',
+        site_config,
+    )
+    page.goto(url)
+    assert page.evaluate("typeof window.Auth0Lock") == "function"
+    assert page.evaluate("typeof window.Lockr.get") == "function"
+
+
+def test_lock_english_dictionary_registers_itself(stack: Any, site_config: dict, page: Any) -> None:
+    version = manifest()["packages"]["auth0-lock"]
+    url = stack.app_url + "/_assets_en.html"
+    serve_page(page, url, "", site_config)
+    page.goto(url)
+    page.evaluate("window.Auth0 = {registerLanguageDictionary: (...args) => { window.got = args }}")
+    page.add_script_tag(url=f"/vendor/lock/js/lock/{version}/en.js")
+    lang, title = page.evaluate("[window.got[0], window.got[1].title]")
+    assert (lang, title) == ("en", "Auth0")
+
+
+@pytest.mark.parametrize(
+    ("interpreter", "stdlib_suffix"),
+    [("pyodide/pyodide.mjs", ".py"), ("pyodide/fast.mjs", ".pyc")],
+    ids=["stock", "precompiled"],
+)
+def test_pyodide_boots_from_vendor_files(
+    stack: Any, site_config: dict, page: Any, interpreter: str, stdlib_suffix: str
+) -> None:
+    """Both interpreter modules start PyScript; fast.mjs imports the stdlib as bytecode."""
+    url = stack.app_url + "/_assets_pyodide.html"
+    config = json.dumps({"interpreter": f"./vendor/{interpreter}"}).replace('"', "&quot;")
+    serve_page(
+        page,
+        url,
+        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
+        '<p id="out">loading</p>'
+        f'<script type="py" config="{config}">\n'
+        "import json, sys, traceback\n"
+        "from pyscript import document\n"
+        "try:\n"
+        "    json.loads('{')\n"
+        "except ValueError:\n"
+        "    frames = [f for f in traceback.format_exc().splitlines() if 'decoder.py' in f]\n"
+        "document.getElementById('out').textContent = json.dumps(\n"
+        "    {'file': json.__file__, 'version': sys.version.split()[0], 'frames': frames})\n"
+        "</script></body></html>",
+        site_config,
+    )
+    page.goto(url)
+    out = page.locator("#out")
+    out.filter(has_not_text="loading").wait_for(timeout=90_000)
+    result = json.loads(out.text_content())
+    assert result["file"].endswith("json/__init__" + stdlib_suffix)
+    # Tracebacks keep file and line through the precompiled stdlib too.
+    assert any('json/decoder.py", line ' in frame for frame in result["frames"])
