@@ -24,6 +24,7 @@ class View:
     def __init__(self, document):
         self._document = document
         self._body = document.body
+        self._listeners = []  # proxies handed to the DOM live as long as the page
 
     def _el(self, element_id):
         return self._document.getElementById(element_id)
@@ -71,5 +72,6 @@ class View:
         self.set_session(ERROR)
 
     def on_click(self, element_id, handler):
-        """`handler` must already be a long-lived proxy on Pyodide."""
+        """`handler` must already be a proxy (`create_proxy`) on Pyodide; it is kept here."""
+        self._listeners.append(handler)
         self._el(element_id).addEventListener("click", handler)

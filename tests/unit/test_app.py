@@ -33,11 +33,12 @@ class Page:
         self.proxies = Proxies()
         self.visited: list[str] = []
         client = lock_client.LockClient(self.lock, self.proxies, lambda v: v, is_none)
+        self.view = View(self.doc)
         self.app = App(
             config or {},
             storage.WebStorage(web, is_none),
             client,
-            View(self.doc),
+            self.view,
             self.visited.append,
             home_url="http://app.test/",
             clock=lambda: NOW,
@@ -46,9 +47,7 @@ class Page:
             ("btn-login", session.login_clicked),
             ("btn-logout", session.logout_clicked),
         ):
-            self.doc.elements[element_id].addEventListener(
-                "click", self.proxies(self.app.click_handler(event))
-            )
+            self.view.on_click(element_id, self.proxies(self.app.click_handler(event)))
         self.app.start()
 
     @property
@@ -111,6 +110,8 @@ def test_every_callback_handed_to_js_is_a_kept_proxy() -> None:
     handed = list(page.lock.handlers.values())
     handed += [h for el in page.doc.elements.values() for hs in el.listeners.values() for h in hs]
     assert handed and all(h in page.proxies.made for h in handed)
+    kept = page.app.lock._proxies + page.view._listeners
+    assert all(any(h is k for k in kept) for h in handed)
 
 
 def test_an_exception_in_a_rule_marks_the_page_as_error() -> None:
