@@ -40,7 +40,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwrigh
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
-from starlette.responses import Response  # noqa: E402
+from starlette.responses import JSONResponse, Response  # noqa: E402
 from starlette.routing import Mount, Route  # noqa: E402
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
@@ -78,6 +78,13 @@ VARIANTS = (
     Variant("micropython", "MicroPython", "/", "micropython"),
     Variant("js", "JS baseline", BASELINE_PATH, None),
 )
+
+# --stopgap, while the page knows only "pyodide" (pyscript.json) and "micropython": both Pyodide
+# pages run as "pyodide" and the bench serves pyscript.json with the interpreter URL below.
+STOPGAP = {
+    "pyodide": ("pyodide", "./vendor/pyodide/fast.mjs"),
+    "stock": ("pyodide", "./vendor/pyodide/pyodide.mjs"),
+}
 
 
 @dataclass(frozen=True)
@@ -138,12 +145,24 @@ def bench_tenant_config(tenant_url: str, app_url: str) -> TenantConfig:
     return dataclasses.replace(config, applications=(app, *others))
 
 
-def bench_site_app(config: Callable[[], dict[str, Any]], compressed: Callable[[], bool]) -> ASGIApp:
+@dataclass
+class Serving:
+    """How the bench's site answers right now (one page is measured at a time)."""
+
+    config: dict[str, Any]  # auth0-config.json
+    compressed: bool = True  # False: Accept-Encoding is ignored (a naive static host)
+    pyscript_interpreter: str | None = None  # --stopgap: pyscript.json's "interpreter"
+
+
+def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
     """The site as serve.py serves it, plus the JS baseline under /bench/baseline/.
 
-    While `compressed()` is false the site ignores Accept-Encoding, so it sends every file as
-    is, like a static host that knows nothing of the precompressed .br/.gz siblings.
+    While `compressed` is false the site ignores Accept-Encoding, so it sends every file as is,
+    like a static host that knows nothing of the precompressed .br/.gz siblings.
     """
+
+    def config() -> dict[str, Any]:
+        return state().config
 
     async def variables(request: Request) -> Response:
         # The tutorial's sample keeps its tenant in auth0-variables.js; here it is generated.
@@ -164,28 +183,35 @@ def bench_site_app(config: Callable[[], dict[str, Any]], compressed: Callable[[]
     )
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not compressed():
+        current = state()
+        if scope["type"] == "http" and not current.compressed:
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
             scope = {**scope, "headers": headers}
+        override = current.pyscript_interpreter
+        if scope["type"] == "http" and scope["path"] == "/pyscript.json" and override:
+            pyscript = json.loads((serve.WEB_DIR / "pyscript.json").read_text("utf-8"))
+            pyscript["interpreter"] = override
+            headers = {"Cache-Control": serve.APP_CACHE}
+            await JSONResponse(pyscript, headers=headers)(scope, receive, send)
+            return
         await site(scope, receive, send)
 
     return app
 
 
 class BenchStack:
-    """Site and tenant on free loopback ports; the page config is switched per variant."""
+    """Site and tenant on free loopback ports; what the site serves is switched per variant."""
 
-    def __init__(self) -> None:
+    def __init__(self, stopgap: bool = False) -> None:
         site_port, tenant_port = free_port(), free_port()
         self.app_url = f"http://localhost:{site_port}"
         self.tenant_url = f"http://localhost:{tenant_port}"
+        self.stopgap = stopgap
         tenant_config = bench_tenant_config(self.tenant_url, self.app_url)
         self.user = tenant_config.users[0]
-        self.config = serve.dev_tenant_config(self.tenant_url)
-        self.compressed = True
+        self.serving = Serving(serve.dev_tenant_config(self.tenant_url))
         self._tenant = BackgroundServer(create_app(tenant_config), tenant_port)
-        site = bench_site_app(lambda: self.config, lambda: self.compressed)
-        self._site = BackgroundServer(site, site_port)
+        self._site = BackgroundServer(bench_site_app(lambda: self.serving), site_port)
 
     def __enter__(self) -> BenchStack:
         self._tenant.start()
@@ -197,9 +223,15 @@ class BenchStack:
         self._tenant.stop()
 
     def use(self, variant: Variant) -> str:
-        """Point the page config at the variant; returns its URL."""
-        self.config = serve.dev_tenant_config(self.tenant_url, interpreter=variant.interpreter)
-        self.compressed = variant.compressed
+        """Serve what the variant needs; returns its URL."""
+        interpreter, pyscript = variant.interpreter, None
+        if self.stopgap and variant.key in STOPGAP:
+            interpreter, pyscript = STOPGAP[variant.key]
+        self.serving = Serving(
+            serve.dev_tenant_config(self.tenant_url, interpreter=interpreter),
+            compressed=variant.compressed,
+            pyscript_interpreter=pyscript,
+        )
         return self.app_url + variant.path
 
 
@@ -618,6 +650,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--link", choices=[link.key for link in LINKS], help="only this link (default: both)"
     )
+    parser.add_argument(
+        "--stopgap",
+        action="store_true",
+        help='until the page knows "pyodide-stock": pick the Pyodide build via pyscript.json',
+    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     return parser.parse_args(argv)
 
@@ -633,7 +670,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rounds: list[Round] = []
     started = time.monotonic()
-    with sync_playwright() as pw, BenchStack() as stack, tempfile.TemporaryDirectory() as tmp:
+    with (
+        sync_playwright() as pw,
+        BenchStack(args.stopgap) as stack,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         executable = chromium_executable(pw)
         env = environment(executable)
         print(f"site {stack.app_url}  tenant {stack.tenant_url}  {env['chromium']}", flush=True)
@@ -677,6 +718,7 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "environment": env,
         "runs": runs,
+        "stopgap": args.stopgap,
         "variants": [dataclasses.asdict(v) for v in variants],
         "links": [dataclasses.asdict(link) for link in links],
         "medians": table,
