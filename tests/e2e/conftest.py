@@ -3,10 +3,15 @@
 Every test gets a fresh tenant (reset through its admin API) and the default page config; a
 test changes the config with `site_config.update(...)`. Any request that leaves localhost, and
 any console error or uncaught page error, fails the test that caused it.
+
+Every test runs once per interpreter (Pyodide, MicroPython): the same `py/` must behave the same
+on both. `E2E_INTERPRETERS=micropython` narrows a local run; a test marked
+`interpreter_agnostic` (it does not drive the app's Python, or picks its own) runs once.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +27,30 @@ from serving import CHROMIUM_ARGS, BackgroundServer, chromium_executable, free_p
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+INTERPRETERS = ("pyodide", "micropython")
+
+
+def chosen_interpreters() -> list[str]:
+    wanted = os.environ.get("E2E_INTERPRETERS", ",".join(INTERPRETERS)).split(",")
+    unknown = set(wanted) - set(INTERPRETERS)
+    if unknown:
+        raise pytest.UsageError(f"E2E_INTERPRETERS: unknown {sorted(unknown)}")
+    return wanted
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "interpreter_agnostic: run once, not once per app interpreter"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "app_interpreter" not in metafunc.fixturenames:
+        return
+    chosen = chosen_interpreters()
+    if metafunc.definition.get_closest_marker("interpreter_agnostic"):
+        chosen = chosen[:1]
+    metafunc.parametrize("app_interpreter", chosen)
 
 
 class Stack:
@@ -81,9 +110,17 @@ def stack(site_config_store: dict[str, Any]) -> Iterator[Stack]:
 
 
 @pytest.fixture
-def site_config(stack: Stack, site_config_store: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def app_interpreter() -> str:
+    return INTERPRETERS[0]  # replaced by pytest_generate_tests' parameter
+
+
+@pytest.fixture
+def site_config(
+    stack: Stack, site_config_store: dict[str, Any], app_interpreter: str
+) -> Iterator[dict[str, Any]]:
     """The page's auth0-config.json for this test; changes are undone afterwards."""
     saved = dict(site_config_store)
+    site_config_store["interpreter"] = app_interpreter
     yield site_config_store
     site_config_store.clear()
     site_config_store.update(saved)

@@ -16,6 +16,9 @@ import pytest
 
 import serve
 
+# Vendor files and interpreter modules alone, not the app's Python.
+pytestmark = pytest.mark.interpreter_agnostic
+
 VENDOR = serve.VENDOR_DIR
 MANIFEST = VENDOR / "manifest.json"
 

@@ -26,7 +26,7 @@ from starlette.staticfiles import StaticFiles
 from devtenant import TenantConfig, create_app
 from serving import BackgroundServer, free_port
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.interpreter_agnostic]  # Lock alone, no app Python
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_DIR = Path(__file__).resolve().parent / "lock_plain"

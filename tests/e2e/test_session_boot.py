@@ -30,6 +30,7 @@ def expect_start_error(page: Page, text: str) -> None:
     expect(page.locator("#btn-login")).to_be_hidden()
 
 
+@pytest.mark.interpreter_agnostic
 def test_micropython_runs_the_same_session_flow(
     page: Page, stack: Any, site_config: dict[str, Any]
 ) -> None:
@@ -85,7 +86,7 @@ def test_a_broken_config_is_reported_on_the_page(
     text: str,
 ) -> None:
     browser_problems.allow(r"PythonError")  # the traceback of the refused config
-    site_config.update({"interpreter": "micropython", **change})
+    site_config.update(change)
     page.goto(stack.app_url + "/")
     expect_start_error(page, text)
 
@@ -107,20 +108,32 @@ def test_an_unreadable_config_file_is_reported_on_the_page(
     expect_start_error(page, text)
 
 
+INTERPRETER_WASM = {
+    "pyodide": "**/vendor/pyodide/pyodide.asm.wasm",
+    "micropython": "**/vendor/micropython/micropython.wasm",
+}
+
+
 @pytest.mark.parametrize(
     "status, content_type, text",
     [(404, "text/plain", "HTTP 404"), (200, "application/octet-stream", "not application/wasm")],
     ids=["missing", "wrong-type"],
 )
 def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
-    page: Page, stack: Any, browser_problems: Any, status: int, content_type: str, text: str
+    page: Page,
+    stack: Any,
+    browser_problems: Any,
+    app_interpreter: str,
+    status: int,
+    content_type: str,
+    text: str,
 ) -> None:
     browser_problems.allow(r"status of 404|wasm|WebAssembly")
 
     def broken(route: Route) -> None:
         route.fulfill(status=status, body=b"\0asm-not-really", content_type=content_type)
 
-    page.route("**/vendor/pyodide/pyodide.asm.wasm", broken)
+    page.route(INTERPRETER_WASM[app_interpreter], broken)
     page.goto(stack.app_url + "/")
     expect_start_error(page, text)
 
@@ -129,7 +142,7 @@ def test_lock_that_cannot_start_is_reported_inline(
     page: Page, stack: Any, site_config: dict[str, Any], browser_problems: Any
 ) -> None:
     browser_problems.allow(r"status of 404")  # the tenant has no such client
-    site_config.update({"interpreter": "micropython", "clientId": "no-such-client"})
+    site_config["clientId"] = "no-such-client"
     page.goto(stack.app_url + "/")
     expect_session(page, "logged-out")
     expect(page.locator("#notice")).to_contain_text("no-such-client", timeout=LOCK_UI)
@@ -138,7 +151,6 @@ def test_lock_that_cannot_start_is_reported_inline(
 def test_an_error_returned_in_the_url_is_shown_inline(
     page: Page, stack: Any, site_config: dict[str, Any]
 ) -> None:
-    site_config["interpreter"] = "micropython"
     description = "The user refused <b>access</b>"
     page.goto(
         stack.app_url + "/#error=access_denied&error_description=" + quote(description) + "&state=x"

@@ -146,8 +146,7 @@ def stored_in(page: Page, area: str) -> str | None:
 def test_other_storage_kinds(
     page: Page, stack: Any, site_config: dict[str, Any], storage: str
 ) -> None:
-    # MicroPython: the storage adapters are the point here, and it starts in a second.
-    site_config.update({"storage": storage, "interpreter": "micropython"})
+    site_config["storage"] = storage
     page.goto(stack.app_url + "/")
     expect_session(page, "logged-out")
     issued = log_in_through_lock(page, stack.user)
@@ -165,7 +164,7 @@ def test_other_storage_kinds(
 def test_federated_logout_also_ends_the_tenant_session(
     page: Page, stack: Any, site_config: dict[str, Any]
 ) -> None:
-    site_config.update({"logout": "federated", "interpreter": "micropython"})
+    site_config["logout"] = "federated"
     page.goto(stack.app_url + "/")
     expect_session(page, "logged-out")
     log_in_through_lock(page, stack.user)
