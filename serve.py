@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import mimetypes
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -74,7 +75,10 @@ def real_tenant_config(domain: str, client_id: str, **overrides: Any) -> dict[st
     return config
 
 
-def tenant_origin(domain: str) -> str:
+def tenant_origin(domain: Any) -> str | None:
+    """The tenant's origin from the config's `domain`, or None if it is not a usable string."""
+    if not isinstance(domain, str) or not domain.strip():
+        return None
     return domain.rstrip("/") if "://" in domain else f"https://{domain}"
 
 
@@ -82,23 +86,40 @@ def content_security_policy(config: dict[str, Any]) -> str:
     """A CSP naming exactly the tenant the page talks to.
 
     PyScript needs 'unsafe-eval' (it builds functions at run time) beside 'wasm-unsafe-eval';
-    Lock writes inline styles into the widget.
+    Lock writes inline styles into the widget. Real users' pictures come from many hosts
+    (Gravatar, social providers); the dev tenant serves its own.
     """
-    tenant = tenant_origin(config["domain"])
+    tenant = tenant_origin(config.get("domain")) or ""
+    pictures = tenant if tenant.startswith("http://localhost") else "https:"
     return "; ".join(
-        [
+        directive.strip()
+        for directive in [
             "default-src 'self'",
-            "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' " + tenant,
+            f"script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval' {tenant}",
             "style-src 'self' 'unsafe-inline'",
-            "img-src 'self' data: " + tenant,
-            "connect-src 'self' " + tenant,
-            "frame-src " + tenant,
+            f"img-src 'self' data: {pictures}",
+            f"connect-src 'self' {tenant}",
+            "frame-src " + (tenant or "'none'"),
             "worker-src 'self' blob:",
             "base-uri 'self'",
-            "form-action 'self' " + tenant,
+            f"form-action 'self' {tenant}",
             "object-src 'none'",
         ]
     )
+
+
+# The page's <meta> CSP serves static hosts; here the header below is the one exact policy.
+CSP_META = re.compile(rb'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
+
+
+def page_with_header_csp(path: Path, config: dict[str, Any]) -> Response:
+    html = CSP_META.sub(b"", path.read_bytes())
+    headers = {
+        "Cache-Control": APP_CACHE,
+        "Content-Security-Policy": content_security_policy(config),
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(html, media_type="text/html", headers=headers)
 
 
 def _inside(root: Path, relative: str) -> Path | None:
@@ -149,10 +170,9 @@ def create_site_app(
         path = _inside(root, relative)
         if path is None:
             return PlainTextResponse("Not found", status_code=404)
-        response = _file_response(request, path, cache)
         if path.suffix == ".html":
-            response.headers["Content-Security-Policy"] = content_security_policy(current_config())
-        return response
+            return page_with_header_csp(path, current_config())
+        return _file_response(request, path, cache)
 
     return Starlette(
         routes=[

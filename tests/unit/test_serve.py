@@ -1,0 +1,96 @@
+"""serve.py's site app: MIME types, caching, precompressed files, CSP, path safety."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+import serve
+
+TENANT = "http://localhost:9101"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> dict[str, Path]:
+    web, py, vendor = tmp_path / "web", tmp_path / "py", tmp_path / "vendor"
+    for folder in (web, py, vendor / "pyodide"):
+        folder.mkdir(parents=True)
+    (web / "index.html").write_text(
+        '<!doctype html><head>\n  <meta http-equiv="Content-Security-Policy" content="x">'
+        "<title>t</title></head>"
+    )
+    (py / "main.py").write_text("print('hi')\n")
+    (vendor / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm-raw")
+    (vendor / "pyodide" / "pyodide.asm.wasm.br").write_bytes(b"brotli-bytes")
+    (tmp_path / "secret.txt").write_text("outside the site")
+    return {"web": web, "py": py, "vendor": vendor}
+
+
+def client_for(site: dict[str, Path], config: dict[str, Any]) -> TestClient:
+    app = serve.create_site_app(config, site["web"], site["py"], site["vendor"])
+    return TestClient(app, base_url="http://localhost:9100")
+
+
+def test_wasm_is_served_as_application_wasm_precompressed_and_long_lived(site: Any) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    response = client.get("/vendor/pyodide/pyodide.asm.wasm", headers={"Accept-Encoding": "br"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/wasm"
+    assert response.headers["content-encoding"] == "br"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert "immutable" in response.headers["cache-control"]
+
+
+def test_a_client_without_brotli_gets_the_plain_file(site: Any) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    response = client.get(
+        "/vendor/pyodide/pyodide.asm.wasm", headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in response.headers
+    assert response.content == b"\0asm-raw"
+
+
+def test_app_files_are_revalidated_on_every_load(site: Any) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    for path in ("/", "/py/main.py", "/auth0-config.json"):
+        assert client.get(path).headers["cache-control"] == "no-cache", path
+
+
+def test_the_page_gets_one_exact_csp_naming_the_tenant(site: Any) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    response = client.get("/")
+    assert "http-equiv" not in response.text  # the static-host meta gives way to the header
+    policy = response.headers["content-security-policy"]
+    assert f"connect-src 'self' {TENANT}" in policy
+    assert f"frame-src {TENANT}" in policy
+    assert "localhost:*" not in policy
+
+
+def test_a_real_tenant_is_named_with_https_and_pictures_may_come_from_anywhere(site: Any) -> None:
+    config = serve.real_tenant_config("example.eu.auth0.com", "abc123")
+    policy = client_for(site, config).get("/").headers["content-security-policy"]
+    assert "connect-src 'self' https://example.eu.auth0.com" in policy
+    assert "img-src 'self' data: https:" in policy
+
+
+def test_a_config_without_a_domain_still_serves_the_page(site: Any) -> None:
+    response = client_for(site, {"domain": None}).get("/")
+    assert response.status_code == 200
+    assert "frame-src 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/../secret.txt", "/py/../../secret.txt", "/vendor/../secret.txt", "/nope.js"]
+)
+def test_nothing_outside_the_site_is_served(site: Any, path: str) -> None:
+    assert client_for(site, {}).get(path).status_code == 404
+
+
+def test_config_is_read_per_request(site: Any) -> None:
+    config = serve.dev_tenant_config(TENANT)
+    client = client_for(site, lambda: config)
+    config["storage"] = "lockr"
+    assert client.get("/auth0-config.json").json()["storage"] == "lockr"
