@@ -12,28 +12,50 @@ import storage
 
 
 class App:
-    def __init__(self, config, store, lock, view, navigate, home_url="/", clock=time.time):
+    """`timer`: a `timer.Timer` (or a fake); `tabs`: one of `tabs.py`'s adapters."""
+
+    def __init__(
+        self,
+        config,
+        store,
+        lock,
+        view,
+        navigate,
+        home_url="/",
+        clock=time.time,
+        timer=None,
+        tabs=None,
+    ):
         self.state = session.initial_state(config, home_url)
         self.store = store
         self.lock = lock
         self.view = view
         self.navigate = navigate
         self.clock = clock
+        self.timer = timer
+        self.tabs = tabs
         self._effects = {
             session.STORE: self._store,
+            session.STORE_PROFILE: self._store_profile,
             session.CLEAR_STORAGE: self._clear,
             session.CALL_GET_PROFILE: self._get_profile,
+            session.CALL_CHECK_SESSION: self._check_session,
             session.SHOW_LOGGED_IN: self.view.logged_in,
+            session.SHOW_UNVERIFIED: self._show_unverified,
             session.SHOW_LOGGED_OUT: self.view.logged_out,
             session.SHOW_NOTICE: self.view.notice,
             session.OPEN_LOCK: self._open_lock,
             session.LOCK_LOGOUT: self.lock.logout,
             session.REDIRECT: self.navigate,
+            session.SET_TIMER: self._set_timer,
+            session.CANCEL_TIMER: self._cancel_timer,
         }
 
     def start(self):
         """Listen to Lock and read storage; Lock parses the URL hash right after."""
         self.lock.on_events(self.dispatch)
+        if self.tabs is not None:
+            self.tabs.listen(self.dispatch)
         self.dispatch(session.page_loaded(storage.load(self.store)))
 
     def dispatch(self, event):
@@ -55,14 +77,40 @@ class App:
 
         return handler
 
+    def _announce(self):
+        if self.tabs is not None:
+            self.tabs.announce(storage.load(self.store))
+
     def _store(self, value):
         storage.save(self.store, value.to_stored())
+        self._announce()
+
+    def _store_profile(self, text):
+        storage.save_profile(self.store, text)
+        self._announce()
 
     def _clear(self, value):
         storage.clear(self.store)
+        self._announce()
 
     def _get_profile(self, access_token):
         self.lock.get_profile(access_token, self.dispatch)
+
+    def _check_session(self, access_token):
+        self.lock.check_session(access_token, self.dispatch)
+
+    def _show_unverified(self, value):
+        profile, notice = value
+        self.view.unverified(profile, notice)
+
+    def _set_timer(self, seconds):
+        self.timer.start(seconds, self._timer_fired)
+
+    def _cancel_timer(self, value):
+        self.timer.cancel()
+
+    def _timer_fired(self):
+        self.dispatch(session.timer_fired())
 
     def _open_lock(self, value):
         self.lock.show()

@@ -86,6 +86,29 @@ def _text(obj, name, is_none):
 
 PROFILE_FIELDS = ("sub", "name", "nickname", "email", "picture")
 
+# How long `checkSession`'s hidden iframe may take (auth0-js waits 60 s by default).
+CHECK_SESSION_TIMEOUT_MS = 10000
+
+
+def auth_result(result, is_none):
+    """Lock's / auth0-js's `authResult` as the dict `session` expects."""
+    return {
+        "id_token": _text(result, "idToken", is_none),
+        "access_token": _text(result, "accessToken", is_none),
+        "expires_in": _field(result, "expiresIn", is_none),
+    }
+
+
+def error_code(err, is_none):
+    """The OAuth error code of an auth0-js error (`login_required`, `timeout`, ...)."""
+    if isinstance(err, str):
+        return err
+    for name in ("error", "code"):
+        text = _text(err, name, is_none)
+        if text:
+            return text
+    return "unknown_error"
+
 
 def error_message(err, is_none):
     """A readable message from an auth0-js / Lock error object (or a string)."""
@@ -121,15 +144,7 @@ class LockClient:
             dispatch(session.hash_parsed(not is_none(result)))
 
         def on_authenticated(result=None, *rest):
-            dispatch(
-                session.authenticated(
-                    {
-                        "id_token": _text(result, "idToken", is_none),
-                        "access_token": _text(result, "accessToken", is_none),
-                        "expires_in": _field(result, "expiresIn", is_none),
-                    }
-                )
-            )
+            dispatch(session.authenticated(auth_result(result, is_none)))
 
         def on_authorization_error(err=None, *rest):
             dispatch(session.authorization_error(error_message(err, is_none)))
@@ -168,6 +183,22 @@ class LockClient:
             dispatch(session.profile_ok(values, access_token))
 
         self._lock.getProfile(access_token, self._proxy(done))
+
+    def check_session(self, access_token, dispatch):
+        """Renew silently (`/authorize?prompt=none` in a hidden iframe); dispatches
+        `renewed` or `renewal_failed`, tagged with the access token being renewed."""
+        is_none = self._is_none
+
+        def done(err=None, result=None, *rest):
+            if not is_none(err):
+                code = error_code(err, is_none)
+                message = error_message(err, is_none)
+                dispatch(session.renewal_failed(code, message, access_token))
+                return
+            dispatch(session.renewed(auth_result(result, is_none), access_token))
+
+        options = self._to_js({"timeout": CHECK_SESSION_TIMEOUT_MS})
+        self._lock.checkSession(options, self._proxy(done))
 
     def logout(self, return_to):
         """End the tenant session too (federated logout); Lock navigates away."""

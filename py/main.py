@@ -5,9 +5,11 @@ import json
 import lock_client
 import session
 import storage
+import tabs
 from app import App
 from pyscript import document, fetch, window
 from pyscript.ffi import create_proxy, is_none, jsnull, to_js
+from timer import Timer
 from view import View
 
 view = View(document)
@@ -25,17 +27,17 @@ async def read_config():
 
 
 def open_storage(config):
-    """The configured storage; in-memory (with a notice) when the browser refuses it."""
+    """(kind, store): the configured storage; in-memory (with a notice) when refused."""
     kind = storage.kind_from_config(config)
     try:
         store = storage.create(kind, window, is_none)
         store.get("id_token")  # a blocked storage throws on first use
-        return store
+        return kind, store
     except Exception:
         if kind == "lockr" and is_none(getattr(window, "Lockr", None)):
             raise RuntimeError("Lockr did not load (vendor/lockr/lockr.js)") from None
         view.notice("This browser does not allow saving the session; it lasts for this page only.")
-        return storage.MemoryStorage()
+        return "memory", storage.MemoryStorage()
 
 
 def create_lock(config, origin):
@@ -53,12 +55,22 @@ def navigate(url):
 async def start():
     config = await read_config()
     origin = window.location.origin
-    store = open_storage(config)
+    kind, store = open_storage(config)
     lock = create_lock(config, origin)
-    app = App(config, store, lock, view, navigate, home_url=origin + "/")
+    app = App(
+        config,
+        store,
+        lock,
+        view,
+        navigate,
+        home_url=origin + "/",
+        timer=Timer(window, create_proxy),
+        tabs=tabs.create(kind, window, store, create_proxy, is_none),
+    )
     for element_id, event in (
         ("btn-login", session.login_clicked),
         ("btn-logout", session.logout_clicked),
+        ("btn-retry", session.retry_clicked),
     ):
         view.on_click(element_id, create_proxy(app.click_handler(event)))
     app.start()

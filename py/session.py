@@ -18,12 +18,17 @@ ID_TOKEN = "id_token"
 ACCESS_TOKEN = "access_token"
 EXPIRES_AT = "expires_at"
 KEYS = (ID_TOKEN, ACCESS_TOKEN, EXPIRES_AT)
+# Optional: the last `/userinfo` answer and when it came (`profileCacheSeconds`).
+PROFILE_CACHE = "profile_cache"
 
-# Phases; `data-session` on <body> shows the last three.
+# Phases. `data-session` on <body> shows what the view last drew: "loading", "logged-in",
+# "unverified" (stored session kept, the tenant could not confirm it), "logged-out", "error".
 LOADING = "loading"  # waiting for Lock to parse the URL hash
 AUTHENTICATING = "authenticating"  # the hash held a result; waiting for Lock's verdict
-CHECKING = "checking"  # asked the tenant for the profile of the stored session
-LOGGED_IN = "logged-in"
+CHECKING = "checking"  # asked the tenant for the profile of the session (`/userinfo`)
+UNVERIFIED = "unverified"  # the tenant could not answer; session kept, a retry is scheduled
+LOGGED_IN = "logged-in"  # confirmed; a renewal is scheduled before the tokens run out
+RENEWING = "renewing"  # asked the tenant for fresh tokens (`checkSession`); view unchanged
 LOGGED_OUT = "logged-out"
 
 # Failure kinds carried by `profile_failed` (see `lock_client.failure_kind`).
@@ -32,21 +37,50 @@ SERVER = "server"  # 5xx
 RATE_LIMITED = "rate_limited"  # 429
 UNAUTHORIZED = "unauthorized"  # 401 / 403: the token was rejected
 INVALID = "invalid"  # any other refusal, or an answer that does not fit the session
+TRANSIENT = (NETWORK, SERVER, RATE_LIMITED)  # keep the session and retry
 
-# Why a stored session was dropped before any network call.
+# Why a session was dropped.
 UNREADABLE = "unreadable"
 EXPIRED = "expired"
+ENDED = "ended"  # the tenant session is gone (`login_required` on renewal)
+ELSEWHERE = "elsewhere"  # another tab logged out
 
 NOTICES = {
     UNREADABLE: "Your saved session could not be read, so it was removed. Please log in again.",
     EXPIRED: "Your session has expired. Please log in again.",
     UNAUTHORIZED: "Your session is no longer valid. Please log in again.",
     INVALID: "Your session is no longer valid. Please log in again.",
-    NETWORK: "The login server could not be reached to confirm your session. Please log in again.",
-    SERVER: "The login server could not confirm your session. Please log in again.",
-    RATE_LIMITED: "The login server is busy and could not confirm your session. "
-    "Please log in again.",
+    ENDED: "Your session has ended at the login server. Please log in again.",
+    ELSEWHERE: "You have been logged out in another tab.",
 }
+
+# Why the tenant could not confirm a kept session (shown with the retry delay).
+UNVERIFIED_REASONS = {
+    NETWORK: "the login server cannot be reached",
+    SERVER: "the login server had a problem",
+    RATE_LIMITED: "the login server is busy",
+}
+RETRYING = "Checking your session with the login server again…"
+
+# Errors of `checkSession` that mean the tenant session is over; any other error is retried.
+SESSION_ENDED_ERRORS = (
+    "login_required",
+    "consent_required",
+    "interaction_required",
+    "account_selection_required",
+    "access_denied",
+    "unauthorized",
+)
+
+# Retries (at load and for renewal): 2 s, 4 s, 8 s ... never more than a minute apart.
+RETRY_FIRST_SECONDS = 2
+RETRY_MAX_SECONDS = 60
+# Defaults of the optional settings in auth0-config.json.
+DEFAULT_RENEW_BEFORE_SECONDS = 60
+DEFAULT_PROFILE_CACHE_SECONDS = 0
+
+# Profile fields a renewed (and by auth0-js verified) id_token may update on the page.
+PROFILE_CLAIMS = ("sub", "name", "nickname", "email", "picture")
 
 # Event names.
 PAGE_LOADED = "page_loaded"
@@ -58,17 +92,27 @@ PROFILE_OK = "profile_ok"
 PROFILE_FAILED = "profile_failed"
 LOGIN_CLICKED = "login_clicked"
 LOGOUT_CLICKED = "logout_clicked"
+RETRY_CLICKED = "retry_clicked"
+TIMER_FIRED = "timer_fired"
+RENEWED = "renewed"
+RENEWAL_FAILED = "renewal_failed"
+OTHER_TAB = "other_tab"
 
 # Effect names.
 STORE = "store"
+STORE_PROFILE = "store_profile"
 CLEAR_STORAGE = "clear_storage"
 CALL_GET_PROFILE = "call_get_profile"
+CALL_CHECK_SESSION = "call_check_session"
 SHOW_LOGGED_IN = "show_logged_in"
+SHOW_UNVERIFIED = "show_unverified"
 SHOW_LOGGED_OUT = "show_logged_out"
 SHOW_NOTICE = "show_notice"
 OPEN_LOCK = "open_lock"
 LOCK_LOGOUT = "lock_logout"
 REDIRECT = "redirect"
+SET_TIMER = "set_timer"
+CANCEL_TIMER = "cancel_timer"
 
 
 # --- events -----------------------------------------------------------------
@@ -115,6 +159,33 @@ def login_clicked():
 
 def logout_clicked():
     return (LOGOUT_CLICKED, None)
+
+
+def retry_clicked():
+    return (RETRY_CLICKED, None)
+
+
+def timer_fired():
+    return (TIMER_FIRED, None)
+
+
+def renewed(auth_result, access_token=None):
+    """`checkSession` gave fresh tokens (`auth_result` as for `authenticated`).
+
+    `access_token`: the token of the session being renewed; a late answer for a
+    session that was replaced meanwhile is ignored.
+    """
+    return (RENEWED, (auth_result, access_token))
+
+
+def renewal_failed(error, message="", access_token=None):
+    """`checkSession` failed with the OAuth `error` code (`login_required`, `timeout`, ...)."""
+    return (RENEWAL_FAILED, (error, message, access_token))
+
+
+def other_tab(stored):
+    """Another tab changed the stored session; `stored` is what storage holds now."""
+    return (OTHER_TAB, stored)
 
 
 # --- tokens -----------------------------------------------------------------
@@ -245,13 +316,101 @@ def is_empty(stored):
     return all(not stored.get(key) for key in KEYS)
 
 
+# --- the profile cache ----------------------------------------------------------
+
+
+def profile_cache_text(profile, now):
+    """What `STORE_PROFILE` writes: the `/userinfo` answer and when it came, as JSON."""
+    return json.dumps({"at": int(now), "profile": profile})
+
+
+def cached_profile(stored, session):
+    """(profile, at) from the stored cache when it belongs to `session`'s user; else None."""
+    text = (stored or {}).get(PROFILE_CACHE)
+    if not text or not isinstance(text, str):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    profile = value.get("profile")
+    at = _number(value.get("at"))
+    if not isinstance(profile, dict) or at is None:
+        return None
+    clean = {}
+    for name in PROFILE_CLAIMS:
+        field = profile.get(name)
+        clean[name] = field if isinstance(field, str) else None
+    subject = session.subject()
+    if subject is None or clean["sub"] != subject:
+        return None
+    return clean, at
+
+
+def claims_profile(session):
+    """What the stored id_token says about its user (no picture: shown while unverified)."""
+    payload = jwt_payload(session.id_token) or {}
+    profile = {}
+    for name in PROFILE_CLAIMS:
+        field = payload.get(name)
+        profile[name] = field if isinstance(field, str) and name != "picture" else None
+    return profile
+
+
+def retry_delay(attempts):
+    """Seconds before retry number `attempts` (1, 2, ...): doubling, capped."""
+    delay = RETRY_FIRST_SECONDS
+    for _ in range(1, attempts):
+        delay *= 2
+        if delay >= RETRY_MAX_SECONDS:
+            return RETRY_MAX_SECONDS
+    return min(delay, RETRY_MAX_SECONDS)
+
+
+def unverified_notice(kind, delay):
+    reason = UNVERIFIED_REASONS.get(kind, UNVERIFIED_REASONS[NETWORK])
+    return f"Could not verify your session: {reason}. Retrying in {_seconds(delay)}."
+
+
+def renewal_notice(delay):
+    return (
+        f"Could not reach the login server to extend your session. Retrying in {_seconds(delay)}."
+    )
+
+
+def _seconds(delay):
+    delay = int(delay + 0.5)
+    return "1 second" if delay == 1 else f"{delay} seconds"
+
+
 # --- state ----------------------------------------------------------------------
 
 
 class State:
-    """Where the page is. Treat as immutable: `step` returns a new one."""
+    """Where the page is. Treat as immutable: `step` returns a new one.
 
-    FIELDS = ("phase", "stored", "session", "profile", "home_url", "logout")
+    `stored`: what storage held when the page decided (read at load, or written by
+    another tab). `session`: the session the page works with. `since`: when the page
+    took that session on (renewal is planned from it). `attempts`/`retry_at`: failed
+    checks in a row and when the next one is due. `due`: when the pending timer fires.
+    """
+
+    FIELDS = (
+        "phase",
+        "stored",
+        "session",
+        "profile",
+        "home_url",
+        "logout",
+        "cache_seconds",
+        "renew_before",
+        "since",
+        "attempts",
+        "retry_at",
+        "due",
+    )
 
     def __init__(
         self,
@@ -261,6 +420,12 @@ class State:
         profile=None,
         home_url="/",
         logout="local",
+        cache_seconds=DEFAULT_PROFILE_CACHE_SECONDS,
+        renew_before=DEFAULT_RENEW_BEFORE_SECONDS,
+        since=None,
+        attempts=0,
+        retry_at=None,
+        due=None,
     ):
         self.phase = phase
         self.stored = stored
@@ -268,6 +433,12 @@ class State:
         self.profile = profile
         self.home_url = home_url
         self.logout = logout
+        self.cache_seconds = cache_seconds
+        self.renew_before = renew_before
+        self.since = since
+        self.attempts = attempts
+        self.retry_at = retry_at
+        self.due = due
 
     def but(self, **changes):
         """A copy with `changes` applied."""
@@ -276,36 +447,117 @@ class State:
             values[name] = changes[name] if name in changes else getattr(self, name)
         return State(**values)
 
+    def __eq__(self, other):
+        return isinstance(other, State) and all(
+            getattr(self, name) == getattr(other, name) for name in State.FIELDS
+        )
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
     def __repr__(self):
-        return f"State(phase={self.phase!r})"
+        return f"State(phase={self.phase!r}, due={self.due!r})"
+
+
+def _seconds_setting(config, name, default):
+    value = _number(config.get(name))
+    if value is None:
+        return default
+    return max(0, value)
 
 
 def initial_state(config, home_url="/"):
     """The state before any event, from `auth0-config.json`."""
-    logout = config.get("logout") or "local"
-    return State(home_url=home_url, logout=logout)
+    return State(
+        home_url=home_url,
+        logout=config.get("logout") or "local",
+        cache_seconds=_seconds_setting(
+            config, "profileCacheSeconds", DEFAULT_PROFILE_CACHE_SECONDS
+        ),
+        renew_before=_seconds_setting(config, "renewBeforeSeconds", DEFAULT_RENEW_BEFORE_SECONDS),
+    )
+
+
+def renew_at(state):
+    """When to renew the session silently: `renew_before` seconds ahead of its end, but
+    never earlier than halfway between taking the session on and its end (so a token
+    shorter-lived than `renew_before` is not renewed over and over)."""
+    ends = state.session.ends_at()
+    since = state.since if state.since is not None else ends
+    lead = min(state.renew_before, (ends - since) / 2)
+    return ends - max(0, lead)
+
+
+def due_at(state):
+    """When the page must act next without being asked (the timer), or None.
+
+    Whatever the phase, a session is never kept past its end without a decision.
+    """
+    session = state.session
+    if session is None:
+        return None
+    ends = session.ends_at()
+    if state.phase in (CHECKING, RENEWING):
+        return ends
+    if state.phase == UNVERIFIED:
+        return min(state.retry_at, ends)
+    if state.phase == LOGGED_IN:
+        planned = state.retry_at if state.retry_at is not None else renew_at(state)
+        return min(planned, ends)
+    return None
 
 
 # --- rules ------------------------------------------------------------------------
 
 
 def step(state, event, now):
-    """Apply one event: returns (new state, list of effects)."""
+    """Apply one event: returns (new state, list of effects).
+
+    After the event's rule, the timer is set (or cancelled) whenever the moment the
+    page must act next has changed.
+    """
     name, value = event
     rule = _RULES.get(name)
     if rule is None:
         return state, []
-    return rule(state, value, now)
+    new_state, effects = rule(state, value, now)
+    return _arm_timer(new_state, effects, now)
+
+
+def _arm_timer(state, effects, now):
+    due = due_at(state)
+    if due == state.due:
+        return state, effects
+    if due is None:
+        effects.append((CANCEL_TIMER, None))
+    else:
+        effects.append((SET_TIMER, max(0, due - now)))
+    return state.but(due=due), effects
 
 
 def _logged_out(state, notice="", clear=False):
     effects = [(CLEAR_STORAGE, None)] if clear else []
     effects.append((SHOW_LOGGED_OUT, notice))
-    return state.but(phase=LOGGED_OUT, session=None, profile=None, stored=None), effects
+    new_state = state.but(
+        phase=LOGGED_OUT, session=None, profile=None, stored=None, attempts=0, retry_at=None
+    )
+    return new_state, effects
+
+
+def _adopt(state, session, now):
+    """Work with `session` from now on; a notice about earlier trouble no longer applies."""
+    effects = [(SHOW_NOTICE, "")] if state.attempts else []
+    new_state = state.but(session=session, since=now, attempts=0, retry_at=None)
+    return new_state, effects
+
+
+def _check(state, session, effects):
+    effects.append((CALL_GET_PROFILE, session.access_token))
+    return state.but(phase=CHECKING, session=session), effects
 
 
 def _decide_stored(state, now):
-    """No fresh login in the URL: judge what storage held at load."""
+    """No fresh login in the URL: judge what storage holds."""
     stored = state.stored
     if is_empty(stored):
         return _logged_out(state)
@@ -314,12 +566,13 @@ def _decide_stored(state, now):
         return _logged_out(state, NOTICES[UNREADABLE], clear=True)
     if session.is_expired(now):
         return _logged_out(state, NOTICES[EXPIRED], clear=True)
-    return _check(state, session, [])
-
-
-def _check(state, session, effects):
-    effects.append((CALL_GET_PROFILE, session.access_token))
-    return state.but(phase=CHECKING, session=session, profile=None), effects
+    state, effects = _adopt(state, session, now)
+    cached = cached_profile(stored, session)
+    if cached is not None and 0 <= now - cached[1] < state.cache_seconds:
+        profile = cached[0]
+        effects.append((SHOW_LOGGED_IN, profile))
+        return state.but(phase=LOGGED_IN, profile=profile), effects
+    return _check(state.but(profile=None), session, effects)
 
 
 def _on_page_loaded(state, stored, now):
@@ -338,7 +591,8 @@ def _on_authenticated(state, result, now):
     session = Session.from_auth_result(result or {}, now)
     if session is None:
         return _logged_out(state, NOTICES[INVALID], clear=True)
-    return _check(state.but(stored=None), session, [(STORE, session)])
+    state, effects = _adopt(state.but(stored=None, profile=None), session, now)
+    return _check(state, session, effects + [(STORE, session)])
 
 
 def _on_authorization_error(state, message, now):
@@ -356,28 +610,145 @@ def _on_unrecoverable_error(state, message, now):
     return state, [(SHOW_NOTICE, message or "The login form could not start.")]
 
 
-def _answers_current(state, access_token):
-    if state.phase != CHECKING or state.session is None:
+def _answers_current(state, access_token, phase):
+    if state.phase != phase or state.session is None:
         return False
     return access_token is None or access_token == state.session.access_token
 
 
 def _on_profile_ok(state, value, now):
     profile, access_token = value
-    if not _answers_current(state, access_token):
+    if not _answers_current(state, access_token, CHECKING):
         return state, []
     profile = profile or {}
     expected = state.session.subject()
     if expected is not None and profile.get("sub") not in (None, expected):
         return _logged_out(state, NOTICES[INVALID], clear=True)
-    return state.but(phase=LOGGED_IN, profile=profile), [(SHOW_LOGGED_IN, profile)]
+    effects = [(SHOW_NOTICE, "")] if state.attempts else []
+    effects.append((SHOW_LOGGED_IN, profile))
+    if state.cache_seconds > 0:
+        effects.append((STORE_PROFILE, profile_cache_text(profile, now)))
+    new_state = state.but(phase=LOGGED_IN, profile=profile, attempts=0, retry_at=None)
+    return new_state, effects
+
+
+def _display_profile(state):
+    """What to show while the session is kept but unconfirmed."""
+    if state.profile:
+        return state.profile
+    cached = cached_profile(state.stored, state.session)
+    if cached is not None:
+        return cached[0]
+    return claims_profile(state.session)
 
 
 def _on_profile_failed(state, failure, now):
     kind, _message, access_token = failure
-    if not _answers_current(state, access_token):
+    if not _answers_current(state, access_token, CHECKING):
         return state, []
-    return _logged_out(state, NOTICES.get(kind, NOTICES[INVALID]), clear=True)
+    if kind not in TRANSIENT:
+        return _logged_out(state, NOTICES.get(kind, NOTICES[INVALID]), clear=True)
+    # Offline is not logout: keep the session, show it as unconfirmed, try again later.
+    attempts = state.attempts + 1
+    delay = retry_delay(attempts)
+    new_state = state.but(phase=UNVERIFIED, attempts=attempts, retry_at=now + delay)
+    profile = _display_profile(state)
+    return new_state, [(SHOW_UNVERIFIED, (profile, unverified_notice(kind, delay)))]
+
+
+def _retry_check(state, now):
+    if state.session.is_expired(now):
+        return _logged_out(state, NOTICES[EXPIRED], clear=True)
+    return _check(state, state.session, [(SHOW_NOTICE, RETRYING)])
+
+
+def _on_retry_clicked(state, value, now):
+    if state.phase != UNVERIFIED:
+        return state, []
+    return _retry_check(state, now)
+
+
+def _on_timer_fired(state, value, now):
+    if state.due is None:
+        return state, []  # nothing was pending (a late tick of a cancelled timer)
+    if now < state.due:
+        return state.but(due=None), []  # early: `step` sets it again for the rest
+    state = state.but(due=None)
+    if state.session.is_expired(now):
+        return _logged_out(state, NOTICES[EXPIRED], clear=True)
+    if state.phase == UNVERIFIED:
+        return _retry_check(state, now)
+    if state.phase == LOGGED_IN:
+        return state.but(phase=RENEWING), [(CALL_CHECK_SESSION, state.session.access_token)]
+    return state, []
+
+
+def _updated_profile(profile, session):
+    """`profile` with the claims of the renewed id_token, which auth0-js has verified."""
+    payload = jwt_payload(session.id_token) or {}
+    updated = dict(profile or {})
+    for name in PROFILE_CLAIMS:
+        field = payload.get(name)
+        if isinstance(field, str):
+            updated[name] = field
+    return updated
+
+
+def _on_renewed(state, value, now):
+    result, access_token = value
+    if not _answers_current(state, access_token, RENEWING):
+        return state, []
+    session = Session.from_auth_result(result or {}, now)
+    if session is None:
+        return _renewal_trouble(state, now)
+    if session.subject() != state.session.subject():
+        # The tenant's session now belongs to someone else: check the new user's profile.
+        new_state, effects = _adopt(state.but(profile=None), session, now)
+        return _check(new_state, session, effects + [(STORE, session)])
+    new_state, effects = _adopt(state, session, now)
+    profile = _updated_profile(state.profile, session)
+    effects += [(STORE, session), (SHOW_LOGGED_IN, profile)]
+    return new_state.but(phase=LOGGED_IN, profile=profile), effects
+
+
+def _renewal_trouble(state, now):
+    attempts = state.attempts + 1
+    delay = retry_delay(attempts)
+    new_state = state.but(phase=LOGGED_IN, attempts=attempts, retry_at=now + delay)
+    return new_state, [(SHOW_NOTICE, renewal_notice(delay))]
+
+
+def _on_renewal_failed(state, value, now):
+    error, _message, access_token = value
+    if not _answers_current(state, access_token, RENEWING):
+        return state, []
+    if error in SESSION_ENDED_ERRORS:
+        return _logged_out(state, NOTICES[ENDED], clear=True)
+    return _renewal_trouble(state, now)
+
+
+def _on_other_tab(state, stored, now):
+    stored = stored or {}
+    if state.phase in (LOADING, AUTHENTICATING):
+        return state.but(stored=stored), []  # decided later, from the newest
+    session = Session.from_stored(stored)
+    if state.session is None:  # logged out here: a login elsewhere shows here too
+        if session is None or session.is_expired(now):
+            return state, []
+        return _decide_stored(state.but(stored=stored), now)
+    if session == state.session:
+        return state, []
+    if session is None:
+        if is_empty(stored):
+            return _logged_out(state, NOTICES[ELSEWHERE])
+        return _logged_out(state, NOTICES[UNREADABLE], clear=True)
+    if session.is_expired(now):
+        return _logged_out(state, NOTICES[EXPIRED], clear=True)
+    same_user = session.subject() == state.session.subject()
+    new_state, effects = _adopt(state.but(stored=stored), session, now)
+    if same_user and state.phase in (LOGGED_IN, RENEWING):
+        return new_state.but(phase=LOGGED_IN), effects  # renewed in another tab
+    return _check(new_state.but(profile=None), session, effects)
 
 
 def _on_login_clicked(state, value, now):
@@ -385,7 +756,9 @@ def _on_login_clicked(state, value, now):
 
 
 def _on_logout_clicked(state, value, now):
-    new_state = state.but(phase=LOGGED_OUT, session=None, profile=None, stored=None)
+    new_state = state.but(
+        phase=LOGGED_OUT, session=None, profile=None, stored=None, attempts=0, retry_at=None
+    )
     effects = [(CLEAR_STORAGE, None)]
     if state.logout == "federated":
         effects.append((LOCK_LOGOUT, state.home_url))
@@ -404,4 +777,9 @@ _RULES = {
     PROFILE_FAILED: _on_profile_failed,
     LOGIN_CLICKED: _on_login_clicked,
     LOGOUT_CLICKED: _on_logout_clicked,
+    RETRY_CLICKED: _on_retry_clicked,
+    TIMER_FIRED: _on_timer_fired,
+    RENEWED: _on_renewed,
+    RENEWAL_FAILED: _on_renewal_failed,
+    OTHER_TAB: _on_other_tab,
 }

@@ -7,7 +7,10 @@ module never imports `js`; `is_none` tells JS null/undefined from a value
 `JsNull` that is not `None`).
 """
 
-from session import KEYS
+from session import KEYS, PROFILE_CACHE
+
+# Everything the app keeps: the session keys and the optional profile cache.
+ALL_KEYS = KEYS + (PROFILE_CACHE,)
 
 KINDS = ("localStorage", "sessionStorage", "lockr", "memory")
 DEFAULT_KIND = "localStorage"
@@ -100,9 +103,9 @@ def create(kind, window, is_none=_plain_is_none):
 
 
 def load(storage):
-    """The stored session as {key: str or None}."""
+    """The stored session (and profile cache) as {key: str or None}."""
     stored = {}
-    for key in KEYS:
+    for key in ALL_KEYS:
         stored[key] = storage.get(key)
     return stored
 
@@ -112,6 +115,20 @@ def save(storage, values):
         storage.set(key, values[key])
 
 
+def save_profile(storage, text):
+    storage.set(PROFILE_CACHE, text)
+
+
+def replace(storage, values):
+    """Make `storage` hold exactly `values` (a copy of another tab's, see `tabs.py`)."""
+    for key in ALL_KEYS:
+        value = values.get(key)
+        if isinstance(value, str):
+            storage.set(key, value)
+        else:
+            storage.remove(key)
+
+
 def clear(storage):
-    for key in KEYS:
+    for key in ALL_KEYS:
         storage.remove(key)

@@ -5,6 +5,8 @@ markup. Receives `document`, so it does not import `js`.
 """
 
 ERROR = "error"
+WARNING = "warning"
+UNVERIFIED = "unverified"
 
 # Only pictures over the network or inline images; anything else is dropped.
 _PICTURE_SCHEMES = ("https://", "http://", "data:image/")
@@ -41,12 +43,12 @@ class View:
         else:
             el.setAttribute("hidden", "")
 
-    def logged_in(self, profile):
+    def _show_profile(self, profile, with_picture=True):
         name = profile.get("name") or profile.get("nickname") or profile.get("email") or ""
         self._el("profile-name").textContent = name
         self._el("profile-email").textContent = profile.get("email") or ""
         picture = self._el("profile-picture")
-        url = safe_picture_url(profile.get("picture"))
+        url = safe_picture_url(profile.get("picture")) if with_picture else None
         if url:
             picture.setAttribute("src", url)
             picture.setAttribute("alt", "Picture of " + name if name else "Profile picture")
@@ -55,7 +57,17 @@ class View:
             picture.removeAttribute("src")
             picture.setAttribute("alt", "")
             picture.setAttribute("hidden", "")
+
+    def logged_in(self, profile):
+        self._show_profile(profile)
         self.set_session("logged-in")
+
+    def unverified(self, profile, notice):
+        """The session is kept but the tenant could not confirm it: what is known, no
+        picture (it would come from the tenant), the reason and the retry button."""
+        self._show_profile(profile, with_picture=False)
+        self.notice(notice, WARNING)
+        self.set_session(UNVERIFIED)
 
     def logged_out(self, notice=""):
         self._el("profile-name").textContent = ""

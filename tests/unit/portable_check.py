@@ -11,6 +11,8 @@ import app
 import lock_client
 import session as s
 import storage
+import tabs
+import timer
 import view
 
 
@@ -48,9 +50,35 @@ assert store.get("expires_at") == str(NOW + 7200)
 state = s.initial_state({})
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
 state, fx = s.step(state, s.hash_parsed(False), NOW)
-assert fx == [(s.CALL_GET_PROFILE, "at")]
+assert fx == [(s.CALL_GET_PROFILE, "at"), (s.SET_TIMER, 3600)]
 state, fx = s.step(state, s.profile_ok({"sub": "auth0|ada"}, "at"), NOW)
 assert state.phase == s.LOGGED_IN
+assert fx == [(s.SHOW_LOGGED_IN, {"sub": "auth0|ada"}), (s.SET_TIMER, 3540)]
+
+# Offline at load keeps the session; the retry and the renewal are timed in Python.
+state = s.initial_state({"profileCacheSeconds": 30})
+state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
+state, fx = s.step(state, s.hash_parsed(False), NOW)
+state, fx = s.step(state, s.profile_failed(s.NETWORK, "", "at"), NOW + 0.25)
+assert state.phase == s.UNVERIFIED and fx[-1] == (s.SET_TIMER, 2.0)
+assert fx[0][0] == s.SHOW_UNVERIFIED and "Retrying in 2 seconds" in fx[0][1][1]
+state, fx = s.step(state, s.timer_fired(), NOW + 2.25)
+assert fx[1] == (s.CALL_GET_PROFILE, "at")
+state, fx = s.step(state, s.profile_ok({"sub": "auth0|ada", "name": "Ada"}, "at"), NOW + 3)
+assert fx[2] == (s.STORE_PROFILE, json.dumps({"at": NOW + 3, "profile": fx[1][1]}))
+state, fx = s.step(state, s.timer_fired(), NOW + 3540)
+assert fx == [(s.CALL_CHECK_SESSION, "at"), (s.SET_TIMER, 60)]
+later = jwt({"sub": "auth0|ada", "exp": NOW + 7200, "name": "Ada L."})
+renewal = {"id_token": later, "access_token": "at2", "expires_in": 7200}
+state, fx = s.step(state, s.renewed(renewal, "at"), NOW + 3541)
+assert state.phase == s.LOGGED_IN and state.profile["name"] == "Ada L."
+assert s.retry_delay(30) == 60
+assert tabs.parse_message(json.dumps({"stored": {"id_token": "x", "access_token": 5}})) == {
+    "id_token": "x",
+    "access_token": None,
+    "expires_at": None,
+    "profile_cache": None,
+}
 
 state = s.initial_state({})
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW + 3600)
@@ -61,5 +89,5 @@ options = lock_client.lock_options({"domain": "http://localhost:1", "clientId": 
 assert options["overrides"]["__token_issuer"] == "http://localhost:1/"
 assert lock_client.failure_kind(503) == s.SERVER
 assert view.safe_picture_url("javascript:x") is None
-assert app.App is not None
+assert app.App is not None and timer.Timer is not None
 print("portable-ok")

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import lock_client
 import pytest
 import session
 import storage
+import tabs
 from app import App
+from timer import Timer
 from unit_support import (
+    JS_NULL,
     NOW,
+    FakeChannels,
+    FakeClock,
     FakeDocument,
     FakeLock,
     FakeWebStorage,
+    FakeWindow,
     Obj,
     Proxies,
     id_token,
@@ -25,27 +32,50 @@ PROFILE = Obj(sub="auth0|ada", name="Ada Lovelace", email="ada@example.com", pic
 
 
 class Page:
-    """One page load: fresh Lock and DOM over a browser's (persisting) localStorage."""
+    """One page load: fresh Lock, DOM and window over a browser's (persisting) storage.
 
-    def __init__(self, web: FakeWebStorage, config: dict[str, Any] | None = None) -> None:
+    `store` and `tabs` default to localStorage and its `storage` event; `clock` is shared
+    by the pages of one test (the fake time of the whole browser).
+    """
+
+    def __init__(
+        self,
+        web: FakeWebStorage,
+        config: dict[str, Any] | None = None,
+        clock: FakeClock | None = None,
+        store: Any = None,
+        channels: FakeChannels | None = None,
+    ) -> None:
         self.doc = FakeDocument()
         self.lock = FakeLock()
         self.proxies = Proxies()
         self.visited: list[str] = []
+        self.clock = clock or FakeClock()
+        self.window = FakeWindow(self.clock)
+        self.web = web
         client = lock_client.LockClient(self.lock, self.proxies, lambda v: v, is_none)
         self.view = View(self.doc)
+        self.store = store if store is not None else storage.WebStorage(web, is_none)
+        if channels is not None:
+            self.window.BroadcastChannel = channels
+            kind = "sessionStorage"
+        else:
+            kind = "localStorage"
         self.app = App(
             config or {},
-            storage.WebStorage(web, is_none),
+            self.store,
             client,
             self.view,
             self.visited.append,
             home_url="http://app.test/",
-            clock=lambda: NOW,
+            clock=self.clock,
+            timer=Timer(self.window, self.proxies),
+            tabs=tabs.create(kind, self.window, self.store, self.proxies, is_none),
         )
         for element_id, event in (
             ("btn-login", session.login_clicked),
             ("btn-logout", session.logout_clicked),
+            ("btn-retry", session.retry_clicked),
         ):
             self.view.on_click(element_id, self.proxies(self.app.click_handler(event)))
         self.app.start()
@@ -110,7 +140,8 @@ def test_every_callback_handed_to_js_is_a_kept_proxy() -> None:
     handed = list(page.lock.handlers.values())
     handed += [h for el in page.doc.elements.values() for hs in el.listeners.values() for h in hs]
     assert handed and all(h in page.proxies.made for h in handed)
-    kept = page.app.lock._proxies + page.view._listeners
+    kept = page.app.lock._proxies + page.view._listeners + page.app.tabs._listeners
+    handed += page.window.listeners["storage"]
     assert all(any(h is k for k in kept) for h in handed)
 
 
@@ -122,3 +153,144 @@ def test_an_exception_in_a_rule_marks_the_page_as_error() -> None:
         page.doc.elements["btn-login"].click()
     assert page.session == "error"
     assert "division by zero" in page.doc.elements["notice"].textContent
+
+
+# --- timers and other tabs, through the adapters -------------------------------------------
+
+
+def logged_in_page(web: FakeWebStorage, clock: FakeClock, **options: Any) -> Page:
+    page = Page(web, clock=clock, **options)
+    page.lock.emit("hash_parsed", None)
+    page.answer_profile(None, PROFILE)
+    assert page.session == "logged-in"
+    return page
+
+
+def save_session(web: FakeWebStorage, token: str, expires_at: int) -> None:
+    storage.save(
+        storage.WebStorage(web, is_none),
+        {"id_token": token, "access_token": "at", "expires_at": str(expires_at)},
+    )
+
+
+def test_offline_at_load_keeps_the_session_and_recovers_on_the_timer() -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(name="Ada Lovelace"), NOW + 7200)
+    page = Page(web, clock=clock)
+    page.lock.emit("hash_parsed", None)
+    page.answer_profile(Obj(original=Obj(message="Failed to fetch")))  # no statusCode
+    assert page.session == "unverified"
+    assert "Could not verify" in page.doc.elements["notice"].textContent
+    assert page.doc.elements["profile-name"].textContent == "Ada Lovelace"
+    assert "id_token" in web.items
+    page.window.advance(1.9)
+    assert page.lock.profile_callbacks == []
+    page.window.advance(0.2)
+    assert [token for token, _ in page.lock.profile_callbacks] == ["at"]
+    page.answer_profile(None, PROFILE)
+    assert page.session == "logged-in"
+    assert "hidden" in page.doc.elements["notice"].attributes
+
+
+def test_the_retry_button_asks_again_at_once() -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(), NOW + 7200)
+    page = Page(web, clock=clock)
+    page.lock.emit("hash_parsed", None)
+    page.answer_profile(Obj(statusCode=503))
+    page.doc.elements["btn-retry"].click()
+    assert len(page.lock.profile_callbacks) == 1
+    page.answer_profile(Obj(statusCode=401))
+    assert page.session == "logged-out"
+    assert web.items == {}
+    assert page.window.timeouts == {}
+
+
+def test_the_page_renews_before_expiry_and_logs_out_on_login_required() -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(exp=NOW + 3600), NOW + 7200)
+    page = logged_in_page(web, clock)
+    page.window.advance(3600 - 61)
+    assert page.lock.session_callbacks == []
+    page.window.advance(1)
+    options, callback = page.lock.session_callbacks.pop()
+    assert options == {"timeout": lock_client.CHECK_SESSION_TIMEOUT_MS}
+    fresh = id_token(exp=NOW + 7140, name="Ada King")
+    callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
+    assert web.items["id_token"] == fresh
+    assert web.items["expires_at"] == str(NOW + 3540 + 7200)
+    assert page.doc.elements["profile-name"].textContent == "Ada King"
+    page.window.advance(3599)  # the next renewal is due 60 s before the new end
+    _, callback = page.lock.session_callbacks.pop()
+    callback(Obj(error="login_required", errorDescription="Login required"))
+    assert page.session == "logged-out"
+    assert web.items == {}
+    assert page.doc.elements["notice"].textContent == session.NOTICES[session.ENDED]
+
+
+def test_a_profile_cache_spares_the_tenant_on_reload() -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(), NOW + 7200)
+    config = {"profileCacheSeconds": 30}
+    logged_in_page(web, clock, config=config)
+    assert "profile_cache" in web.items
+    clock.now += 10
+    page = Page(web, config=config, clock=clock)
+    page.lock.emit("hash_parsed", None)
+    assert page.session == "logged-in"
+    assert page.lock.profile_callbacks == []
+
+
+def test_logout_and_login_reach_the_other_tab_through_the_storage_event() -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(), NOW + 7200)
+    one = logged_in_page(web, clock)
+    two = logged_in_page(web, clock)
+    one.doc.elements["btn-logout"].click()
+    two.window.fire("storage", Obj(key="auth0.ignored"))
+    assert two.session == "logged-in"
+    two.window.fire("storage", Obj(key="id_token"))
+    assert two.session == "logged-out"
+    assert two.doc.elements["notice"].textContent == session.NOTICES[session.ELSEWHERE]
+    assert two.window.timeouts == {}
+
+    save_session(web, id_token(), NOW + 7200)  # a login in a third tab
+    two.window.fire("storage", Obj(key=JS_NULL))
+    two.answer_profile(None, PROFILE)
+    assert two.session == "logged-in"
+
+
+@pytest.mark.parametrize("kind", ["sessionStorage", "memory"])
+def test_tabs_without_storage_events_use_a_broadcast_channel(kind: str) -> None:
+    clock, channels = FakeClock(), FakeChannels()
+    webs = [FakeWebStorage(), FakeWebStorage()]
+
+    def store(web: FakeWebStorage) -> Any:
+        return storage.WebStorage(web, is_none) if kind == "sessionStorage" else None
+
+    one = Page(webs[0], clock=clock, store=store(webs[0]), channels=channels)
+    two = Page(webs[1], clock=clock, store=store(webs[1]), channels=channels)
+    for page in (one, two):
+        page.lock.emit("hash_parsed", None)
+        assert page.session == "logged-out"
+    token = id_token()
+    one.lock.emit("authenticated", Obj(idToken=token, accessToken="at", expiresIn=7200))
+    assert two.store.get("id_token") == token  # a copy in the other tab's own storage
+    one.answer_profile(None, PROFILE)
+    two.answer_profile(None, PROFILE)
+    assert one.session == two.session == "logged-in"
+
+    two.doc.elements["btn-logout"].click()
+    assert one.session == "logged-out"
+    assert one.store.get("id_token") is None
+    assert json.loads(channels.channels[1].sent[-1])["stored"]["id_token"] is None
+    channels.channels[0].postMessage("not ours")  # ignored
+    assert one.session == "logged-out"
+
+
+def test_no_broadcast_channel_means_tabs_stand_alone() -> None:
+    window = FakeWindow(FakeClock())
+    assert isinstance(
+        tabs.create("sessionStorage", window, storage.MemoryStorage(), Proxies(), is_none),
+        tabs.NoTabs,
+    )

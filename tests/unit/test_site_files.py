@@ -14,6 +14,7 @@ WEB, PY = ROOT / "web", ROOT / "py"
 CONTRACT_IDS = {
     "btn-login",
     "btn-logout",
+    "btn-retry",
     "profile-name",
     "profile-email",
     "profile-picture",
@@ -59,7 +60,7 @@ def test_page_contract_ids_and_initial_state(page: Page) -> None:
     assert body["data-session"] == "loading"
     assert page.by_id("profile-picture")[0] == "img"
     assert page.by_id("notice")[1]["role"] == "status"
-    assert page.by_id("btn-login")[0] == page.by_id("btn-logout")[0] == "button"
+    assert {page.by_id(i)[0] for i in ("btn-login", "btn-logout", "btn-retry")} == {"button"}
 
 
 def test_no_inline_code_or_styles(page: Page) -> None:

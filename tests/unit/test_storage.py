@@ -41,11 +41,24 @@ def test_every_adapter_keeps_strings_and_forgets_removed_keys(
 def test_save_load_clear_round_trip(name: str, store: Any, backing: Any) -> None:
     values = stored()
     storage.save(store, values)
-    assert storage.load(store) == values
+    assert storage.load(store) == {**values, "profile_cache": None}
+    storage.save_profile(store, '{"at": 1, "profile": {}}')
+    assert storage.load(store)["profile_cache"] == '{"at": 1, "profile": {}}'
     storage.clear(store)
-    assert storage.load(store) == {"id_token": None, "access_token": None, "expires_at": None}
+    assert storage.load(store) == dict.fromkeys(storage.ALL_KEYS)
     if backing is not None:
         assert backing.items == {}
+
+
+@pytest.mark.parametrize("name, store, backing", adapters(), ids=lambda v: str(v)[:15])
+def test_replace_copies_another_tabs_values_exactly(name: str, store: Any, backing: Any) -> None:
+    storage.save(store, stored())
+    storage.save_profile(store, "cached")
+    other = {**stored(token="x.y.z", access="access-2"), "profile_cache": None}
+    storage.replace(store, other)
+    assert storage.load(store) == other
+    storage.replace(store, {})
+    assert storage.load(store) == dict.fromkeys(storage.ALL_KEYS)
 
 
 def test_web_storage_writes_plain_strings_under_the_contract_keys() -> None:

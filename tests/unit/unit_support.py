@@ -106,6 +106,7 @@ class FakeLock:
         self.handlers: dict[str, Any] = {}
         self.calls: list[tuple[Any, ...]] = []
         self.profile_callbacks: list[tuple[str, Any]] = []
+        self.session_callbacks: list[tuple[Any, Any]] = []
 
     def on(self, name: str, handler: Any) -> None:
         self.handlers[name] = handler
@@ -119,6 +120,10 @@ class FakeLock:
     def getProfile(self, token: str, callback: Any) -> None:
         self.calls.append(("getProfile", token))
         self.profile_callbacks.append((token, callback))
+
+    def checkSession(self, options: Any, callback: Any) -> None:
+        self.calls.append(("checkSession",))
+        self.session_callbacks.append((options, callback))
 
     def logout(self, options: Any) -> None:
         self.calls.append(("logout", options))
@@ -169,6 +174,7 @@ class FakeElement:
 PAGE_IDS = (
     "btn-login",
     "btn-logout",
+    "btn-retry",
     "profile-name",
     "profile-email",
     "profile-picture",
@@ -185,3 +191,89 @@ class FakeDocument:
 
     def getElementById(self, element_id: str) -> FakeElement:
         return self.elements[element_id]
+
+
+class FakeClock:
+    """The time the app reads, moved by the test."""
+
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeWindow:
+    """`setTimeout` / `clearTimeout` over a FakeClock, and `addEventListener`.
+
+    `advance(seconds)` moves the clock and runs every timeout that falls due, in order.
+    """
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.timeouts: dict[int, tuple[float, Any]] = {}
+        self.listeners: dict[str, list[Any]] = {}
+        self._next = 1
+
+    def setTimeout(self, callback: Any, ms: int) -> int:
+        assert isinstance(ms, int) and 0 <= ms < 2**31, ms
+        handle = self._next
+        self._next += 1
+        self.timeouts[handle] = (self.clock.now + ms / 1000, callback)
+        return handle
+
+    def clearTimeout(self, handle: int) -> None:
+        self.timeouts.pop(handle, None)
+
+    def next_due(self) -> float | None:
+        return min((due for due, _ in self.timeouts.values()), default=None)
+
+    def advance(self, seconds: float) -> None:
+        end = self.clock.now + seconds
+        while True:
+            due = [(d, h) for h, (d, _) in self.timeouts.items() if d <= end]
+            if not due:
+                break
+            at, handle = min(due)
+            self.clock.now = max(self.clock.now, at)
+            _, callback = self.timeouts.pop(handle)
+            callback()
+        self.clock.now = end
+
+    def addEventListener(self, kind: str, handler: Any) -> None:
+        self.listeners.setdefault(kind, []).append(handler)
+
+    def fire(self, kind: str, event: Any) -> None:
+        for handler in self.listeners.get(kind, []):
+            handler(event)
+
+
+class FakeChannels:
+    """BroadcastChannel: every channel made here hears the others' messages (not its own)."""
+
+    def __init__(self) -> None:
+        self.channels: list[FakeChannel] = []
+
+    def new(self, name: str) -> FakeChannel:
+        channel = FakeChannel(self, name)
+        self.channels.append(channel)
+        return channel
+
+
+class FakeChannel:
+    def __init__(self, hub: FakeChannels, name: str) -> None:
+        self.hub = hub
+        self.name = name
+        self.listeners: list[Any] = []
+        self.sent: list[Any] = []
+
+    def addEventListener(self, kind: str, handler: Any) -> None:
+        assert kind == "message"
+        self.listeners.append(handler)
+
+    def postMessage(self, data: Any) -> None:
+        self.sent.append(data)
+        for other in self.hub.channels:
+            if other is not self and other.name == self.name:
+                for handler in other.listeners:
+                    handler(Obj(data=data))
