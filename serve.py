@@ -34,10 +34,18 @@ VENDOR_DIR = DIST_DIR / "vendor"
 
 CLIENT_ID = "pyscript-session-demo"
 
-# Vendor files are pinned by package-lock.json and rebuilt only when it changes, so browsers may
-# keep them; the app's own files change on every edit and must be revalidated.
-VENDOR_CACHE = "public, max-age=31536000, immutable"
-APP_CACHE = "no-cache"
+# A file whose name carries a hash of its content (PyScript's chunks) never changes under that
+# name, so browsers may keep it for good. Every other file keeps its name across upgrades and
+# edits (pyodide.asm.wasm, lock.js, main.py): browsers keep it too but revalidate it on each
+# load (a 304, and V8 still reuses its compiled wasm).
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+CONTENT_HASHED = re.compile(r"-[A-Za-z0-9_-]{8}\.m?js$")
+
+
+def cache_control(path: Path) -> str:
+    return IMMUTABLE if CONTENT_HASHED.search(path.name) else REVALIDATE
+
 
 MEDIA_TYPES = {
     ".wasm": "application/wasm",
@@ -115,7 +123,7 @@ CSP_META = re.compile(rb'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
 def page_with_header_csp(path: Path, config: dict[str, Any]) -> Response:
     html = CSP_META.sub(b"", path.read_bytes())
     headers = {
-        "Cache-Control": APP_CACHE,
+        "Cache-Control": REVALIDATE,
         "Content-Security-Policy": content_security_policy(config),
         "X-Content-Type-Options": "nosniff",
     }
@@ -130,18 +138,25 @@ def _inside(root: Path, relative: str) -> Path | None:
     return target
 
 
-def _file_response(request: Request, path: Path, cache: str) -> Response:
+def _file_response(request: Request, path: Path) -> Response:
+    """The file, or its precompressed sibling when the browser takes it; 304 when unchanged."""
     media_type = MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
-    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
+    headers = {"Cache-Control": cache_control(path), "X-Content-Type-Options": "nosniff"}
     accepted = request.headers.get("accept-encoding", "")
+    sent = path
     for encoding, suffix in ENCODINGS:
         packed = path.with_name(path.name + suffix)
         if packed.is_file():
             headers["Vary"] = "Accept-Encoding"
             if encoding in accepted:
                 headers["Content-Encoding"] = encoding
-                return FileResponse(packed, media_type=media_type, headers=headers)
-    return FileResponse(path, media_type=media_type, headers=headers)
+                sent = packed
+                break
+    response = FileResponse(sent, media_type=media_type, headers=headers, stat_result=sent.stat())
+    if request.headers.get("if-none-match") == response.headers["etag"]:
+        kept = {k: v for k, v in response.headers.items() if k not in ("content-length",)}
+        return Response(status_code=304, headers=kept)
+    return response
 
 
 def create_site_app(
@@ -157,22 +172,22 @@ def create_site_app(
     current_config = config if callable(config) else (lambda: config)
 
     async def auth0_config(request: Request) -> Response:
-        return JSONResponse(current_config(), headers={"Cache-Control": APP_CACHE})
+        return JSONResponse(current_config(), headers={"Cache-Control": REVALIDATE})
 
     async def files(request: Request) -> Response:
         relative = request.path_params["path"] or "index.html"
         if relative.startswith("vendor/"):
-            root, relative, cache = vendor_dir, relative.removeprefix("vendor/"), VENDOR_CACHE
+            root, relative = vendor_dir, relative.removeprefix("vendor/")
         elif relative.startswith("py/"):
-            root, relative, cache = py_dir, relative.removeprefix("py/"), APP_CACHE
+            root, relative = py_dir, relative.removeprefix("py/")
         else:
-            root, cache = web_dir, APP_CACHE
+            root = web_dir
         path = _inside(root, relative)
         if path is None:
             return PlainTextResponse("Not found", status_code=404)
         if path.suffix == ".html":
             return page_with_header_csp(path, current_config())
-        return _file_response(request, path, cache)
+        return _file_response(request, path)
 
     return Starlette(
         routes=[

@@ -34,14 +34,31 @@ def client_for(site: dict[str, Path], config: dict[str, Any]) -> TestClient:
     return TestClient(app, base_url="http://localhost:9100")
 
 
-def test_wasm_is_served_as_application_wasm_precompressed_and_long_lived(site: Any) -> None:
+def test_wasm_is_served_as_application_wasm_and_precompressed(site: Any) -> None:
     client = client_for(site, serve.dev_tenant_config(TENANT))
     response = client.get("/vendor/pyodide/pyodide.asm.wasm", headers={"Accept-Encoding": "br"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/wasm"
     assert response.headers["content-encoding"] == "br"
     assert response.headers["vary"] == "Accept-Encoding"
-    assert "immutable" in response.headers["cache-control"]
+
+
+def test_files_keeping_their_name_across_versions_are_revalidated(site: Any) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    first = client.get("/vendor/pyodide/pyodide.asm.wasm")
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get(
+        "/vendor/pyodide/pyodide.asm.wasm", headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_content_hashed_chunks_are_kept_for_good(site: Any) -> None:
+    chunk = site["vendor"] / "pyscript" / "core-C9KDLldu.js"
+    chunk.parent.mkdir()
+    chunk.write_text("export {};")
+    response = client_for(site, {}).get("/vendor/pyscript/core-C9KDLldu.js")
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
 def test_a_client_without_brotli_gets_the_plain_file(site: Any) -> None:
