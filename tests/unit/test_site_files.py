@@ -95,16 +95,9 @@ def test_csp_meta_has_the_minimum_pyscript_needs(page: Page) -> None:
     assert "frame-src" in directives
 
 
-@pytest.mark.parametrize(
-    "name, interpreter",
-    [
-        ("pyscript.json", "./vendor/pyodide/pyodide.mjs"),
-        ("mpy.json", "./vendor/micropython/micropython.mjs"),
-    ],
-)
-def test_interpreter_configs_ship_every_module(name: str, interpreter: str) -> None:
-    config = json.loads((WEB / name).read_text())
-    assert config["interpreter"] == interpreter
+def test_the_pyscript_config_ships_every_module_and_no_packages() -> None:
+    config = json.loads((WEB / "pyscript.json").read_text())
+    assert "interpreter" not in config  # boot.js adds the one auth0-config.json names
     assert "packages" not in config  # no micropip, no wheels to fetch
     files = config["files"]
     base = files["{PY}"]
@@ -113,9 +106,15 @@ def test_interpreter_configs_ship_every_module(name: str, interpreter: str) -> N
     assert shipped == modules
 
 
-def test_boot_script_names_both_configs_and_local_pyscript() -> None:
+def test_boot_script_names_local_interpreters_and_pyscript() -> None:
     boot = (WEB / "boot.js").read_text()
-    for needle in ("./pyscript.json", "./mpy.json", "./vendor/pyscript/core.js", "./py/main.py"):
+    for needle in (
+        "./pyscript.json",
+        "fast.mjs",
+        "./vendor/micropython/micropython.mjs",
+        "./vendor/pyscript/core.js",
+        "./py/main.py",
+    ):
         assert needle in boot
     assert not re.search(r"https?://", boot)
     assert "innerHTML" not in boot
