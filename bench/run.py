@@ -40,7 +40,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwrigh
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse, Response  # noqa: E402
+from starlette.responses import Response  # noqa: E402
 from starlette.routing import Mount, Route  # noqa: E402
 from starlette.types import ASGIApp, Receive, Scope, Send  # noqa: E402
 
@@ -78,13 +78,6 @@ VARIANTS = (
     Variant("micropython", "MicroPython", "/", "micropython"),
     Variant("js", "JS baseline", BASELINE_PATH, None),
 )
-
-# --stopgap, while the page knows only "pyodide" (pyscript.json) and "micropython": both Pyodide
-# pages run as "pyodide" and the bench serves pyscript.json with the interpreter URL below.
-STOPGAP = {
-    "pyodide": ("pyodide", "./vendor/pyodide/fast.mjs"),
-    "stock": ("pyodide", "./vendor/pyodide/pyodide.mjs"),
-}
 
 
 @dataclass(frozen=True)
@@ -151,7 +144,6 @@ class Serving:
 
     config: dict[str, Any]  # auth0-config.json
     compressed: bool = True  # False: Accept-Encoding is ignored (a naive static host)
-    pyscript_interpreter: str | None = None  # --stopgap: pyscript.json's "interpreter"
 
 
 def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
@@ -187,13 +179,6 @@ def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
         if scope["type"] == "http" and not current.compressed:
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
             scope = {**scope, "headers": headers}
-        override = current.pyscript_interpreter
-        if scope["type"] == "http" and scope["path"] == "/pyscript.json" and override:
-            pyscript = json.loads((serve.WEB_DIR / "pyscript.json").read_text("utf-8"))
-            pyscript["interpreter"] = override
-            headers = {"Cache-Control": serve.APP_CACHE}
-            await JSONResponse(pyscript, headers=headers)(scope, receive, send)
-            return
         await site(scope, receive, send)
 
     return app
@@ -202,11 +187,10 @@ def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
 class BenchStack:
     """Site and tenant on free loopback ports; what the site serves is switched per variant."""
 
-    def __init__(self, stopgap: bool = False) -> None:
+    def __init__(self) -> None:
         site_port, tenant_port = free_port(), free_port()
         self.app_url = f"http://localhost:{site_port}"
         self.tenant_url = f"http://localhost:{tenant_port}"
-        self.stopgap = stopgap
         tenant_config = bench_tenant_config(self.tenant_url, self.app_url)
         self.user = tenant_config.users[0]
         self.serving = Serving(serve.dev_tenant_config(self.tenant_url))
@@ -224,13 +208,9 @@ class BenchStack:
 
     def use(self, variant: Variant) -> str:
         """Serve what the variant needs; returns its URL."""
-        interpreter, pyscript = variant.interpreter, None
-        if self.stopgap and variant.key in STOPGAP:
-            interpreter, pyscript = STOPGAP[variant.key]
         self.serving = Serving(
-            serve.dev_tenant_config(self.tenant_url, interpreter=interpreter),
+            serve.dev_tenant_config(self.tenant_url, interpreter=variant.interpreter),
             compressed=variant.compressed,
-            pyscript_interpreter=pyscript,
         )
         return self.app_url + variant.path
 
@@ -650,11 +630,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--link", choices=[link.key for link in LINKS], help="only this link (default: both)"
     )
-    parser.add_argument(
-        "--stopgap",
-        action="store_true",
-        help='until the page knows "pyodide-stock": pick the Pyodide build via pyscript.json',
-    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     return parser.parse_args(argv)
 
@@ -672,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     with (
         sync_playwright() as pw,
-        BenchStack(args.stopgap) as stack,
+        BenchStack() as stack,
         tempfile.TemporaryDirectory() as tmp,
     ):
         executable = chromium_executable(pw)
@@ -718,7 +693,6 @@ def main(argv: list[str] | None = None) -> int:
     document = {
         "environment": env,
         "runs": runs,
-        "stopgap": args.stopgap,
         "variants": [dataclasses.asdict(v) for v in variants],
         "links": [dataclasses.asdict(link) for link in links],
         "medians": table,
