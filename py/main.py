@@ -13,6 +13,9 @@ from timer import Timer
 from view import View
 
 view = View(document)
+# The window object itself: on MicroPython `pyscript.window` is the `js` module, whose
+# functions (`setTimeout`, `addEventListener`) lose their `this` when called through it.
+browser = window.window
 
 
 async def read_config():
@@ -64,8 +67,8 @@ async def start():
         view,
         navigate,
         home_url=origin + "/",
-        timer=Timer(window, create_proxy),
-        tabs=tabs.create(kind, window, store, create_proxy, is_none),
+        timer=Timer(browser, create_proxy),
+        tabs=tabs.create(kind, browser, store, create_proxy, is_none),
     )
     for element_id, event in (
         ("btn-login", session.login_clicked),

@@ -206,7 +206,7 @@ def jwt_payload(token):
         return None
     try:
         payload = json.loads(_b64url_decode(parts[1]).decode("utf-8"))
-    except (ValueError, TypeError, UnicodeError, IndexError, KeyError):
+    except Exception:  # PyScript's MicroPython binascii raises a bare Exception on bad padding
         return None
     if not isinstance(payload, dict):
         return None
@@ -606,7 +606,10 @@ def _on_authorization_error(state, message, now):
 
 def _on_unrecoverable_error(state, message, now):
     # Lock cannot show its form (e.g. the tenant's client script did not load);
-    # the session decision does not depend on it.
+    # the session decision does not depend on it. While the tenant is unreachable
+    # that is the reason, and the notice already says so (with the retry).
+    if state.phase == UNVERIFIED:
+        return state, []
     return state, [(SHOW_NOTICE, message or "The login form could not start.")]
 
 
@@ -741,6 +744,8 @@ def _on_other_tab(state, stored, now):
     if session is None:
         if is_empty(stored):
             return _logged_out(state, NOTICES[ELSEWHERE])
+        if not all(stored.get(key) for key in KEYS):
+            return state, []  # half-written: the rest of the change is on its way
         return _logged_out(state, NOTICES[UNREADABLE], clear=True)
     if session.is_expired(now):
         return _logged_out(state, NOTICES[EXPIRED], clear=True)

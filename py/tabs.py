@@ -30,7 +30,14 @@ class NoTabs:
 
 
 class StorageEvents:
-    """The `storage` event of `window` (localStorage, Lockr)."""
+    """The `storage` event of `window` (localStorage, Lockr).
+
+    Another tab writes the keys one by one and each write arrives as its own event, so a
+    read at the first event can see half a change. The adapter waits until the events have
+    been quiet for `SETTLE_MS`, then reads storage once and dispatches one `other_tab`.
+    """
+
+    SETTLE_MS = 50
 
     def __init__(self, window, store, create_proxy, is_none):
         self._window = window
@@ -38,19 +45,29 @@ class StorageEvents:
         self._create_proxy = create_proxy
         self._is_none = is_none
         self._listeners = []  # proxies handed to JS live as long as the page
+        self._pending = None
+        self._dispatch = None
 
     def listen(self, dispatch):
         is_none = self._is_none
+        self._dispatch = dispatch
 
         def on_storage(event=None, *rest):
             key = getattr(event, "key", None) if event is not None else None
             # `key` is null when the whole storage was cleared.
             if not is_none(key) and key not in session.KEYS:
                 return
-            dispatch(session.other_tab(storage.load(self._store)))
+            if self._pending is not None:
+                self._window.clearTimeout(self._pending)
+            self._pending = self._window.setTimeout(settled_proxy, self.SETTLE_MS)
 
+        def settled(*args):
+            self._pending = None
+            self._dispatch(session.other_tab(storage.load(self._store)))
+
+        settled_proxy = self._create_proxy(settled)
         proxy = self._create_proxy(on_storage)
-        self._listeners.append(proxy)
+        self._listeners.extend((proxy, settled_proxy))
         self._window.addEventListener("storage", proxy)
 
     def announce(self, stored):

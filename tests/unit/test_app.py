@@ -248,14 +248,19 @@ def test_logout_and_login_reach_the_other_tab_through_the_storage_event() -> Non
     two = logged_in_page(web, clock)
     one.doc.elements["btn-logout"].click()
     two.window.fire("storage", Obj(key="auth0.ignored"))
+    two.window.advance(1)
     assert two.session == "logged-in"
-    two.window.fire("storage", Obj(key="id_token"))
+    for key in ("id_token", "access_token", "expires_at"):  # one event per key ...
+        two.window.fire("storage", Obj(key=key))
+    assert two.session == "logged-in"  # ... read once they have settled
+    two.window.advance(0.05)
     assert two.session == "logged-out"
     assert two.doc.elements["notice"].textContent == session.NOTICES[session.ELSEWHERE]
     assert two.window.timeouts == {}
 
     save_session(web, id_token(), NOW + 7200)  # a login in a third tab
     two.window.fire("storage", Obj(key=JS_NULL))
+    two.window.advance(0.05)
     two.answer_profile(None, PROFILE)
     assert two.session == "logged-in"
 

@@ -77,6 +77,15 @@ def test_only_a_rejected_token_removes_the_session(kind: str) -> None:
     assert tab.effect(s.SHOW_LOGGED_OUT) == s.NOTICES[s.UNAUTHORIZED]
 
 
+def test_locks_own_start_failure_does_not_hide_why_the_session_is_unverified() -> None:
+    # Tenant down: Lock cannot load the client script either, in whatever order.
+    tab = loaded_then_failed(s.NETWORK)
+    assert tab.send(s.unrecoverable_error("Could not load the client")) == []
+    tab = Tab()
+    tab.load(stored())
+    assert tab.send(s.unrecoverable_error("x")) == [(s.SHOW_NOTICE, "x")]
+
+
 def test_retries_back_off_doubling_up_to_a_minute() -> None:
     tab = loaded_then_failed(s.NETWORK)
     delays = [tab.effect(s.SET_TIMER)]

@@ -129,6 +129,14 @@ def test_a_broken_session_written_elsewhere_is_removed(
     assert tab.effect(s.SHOW_LOGGED_OUT) == s.NOTICES[notice]
 
 
+def test_a_half_written_change_is_left_for_the_next_event() -> None:
+    tab = logged_in()
+    before = tab.state
+    half = {**stored(), "id_token": None}
+    assert tab.send(s.other_tab(half)) == []
+    assert tab.state == before
+
+
 def test_before_the_decision_the_newest_stored_value_counts() -> None:
     tab = Tab()
     tab.send(s.page_loaded({}))

@@ -1,0 +1,99 @@
+"""Two tabs of the app in one browser stay in step: a login shows in the other tab, a logout
+(local or federated) logs the other tab out. localStorage and Lockr tabs hear it through the
+`storage` event, sessionStorage tabs through a BroadcastChannel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+from test_session_flow import log_in_through_lock
+from test_session_stored import KEYS, expect_session
+
+pytestmark = pytest.mark.e2e
+
+ELSEWHERE = "logged out in another tab"
+SYNCED = 30_000  # the other tab asks /userinfo for the profile first
+
+# An unmodified Lock on the app page asks the tenant for a session the way the app's renewal
+# does (`checkSession`: a hidden /authorize?prompt=none iframe): "tokens" or the error code.
+CHECK_SESSION = """([clientId, domain]) => new Promise((resolve) => {
+  const lock = new window.Auth0Lock(clientId, domain, {
+    configurationBaseUrl: domain,
+    overrides: { __token_issuer: domain + "/" },
+    languageBaseUrl: location.origin + "/vendor/lock",
+    avatar: null,
+    theme: { logo: location.origin + "/vendor/lock/logo.svg" },
+    auth: { redirectUrl: location.origin + "/", responseType: "token id_token",
+            params: { scope: "openid profile email" } },
+  });
+  lock.checkSession({}, (err, result) =>
+    resolve(err ? String(err.error || err.code) : result && result.idToken ? "tokens" : "none"));
+})"""
+
+
+def check_session(page: Page, site_config: dict[str, Any]) -> str:
+    return page.evaluate(CHECK_SESSION, [site_config["clientId"], site_config["domain"]])
+
+
+def session_in(page: Page, area: str) -> dict[str, Any]:
+    return page.evaluate(
+        "([area, keys]) => Object.fromEntries(keys.map(k => [k, window[area].getItem(k)]))",
+        [area, list(KEYS)],
+    )
+
+
+def two_tabs(page: Page, stack: Any) -> tuple[Page, Page]:
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto(stack.app_url + "/")
+        expect_session(tab, "logged-out")
+    return page, other
+
+
+@pytest.mark.parametrize("storage", ["localStorage", "lockr", "sessionStorage"])
+def test_login_and_logout_reach_the_other_tab(
+    page: Page, stack: Any, site_config: dict[str, Any], storage: str
+) -> None:
+    site_config["storage"] = storage
+    one, two = two_tabs(page, stack)
+
+    issued = log_in_through_lock(one, stack.user)
+    expect(two.locator("body")).to_have_attribute("data-session", "logged-in", timeout=SYNCED)
+    expect(two.locator("#profile-name")).to_have_text(stack.user.name)
+    expect(two.locator("#notice")).to_be_hidden()
+    if storage == "sessionStorage":  # each tab keeps its own copy
+        assert session_in(two, "sessionStorage")["id_token"] == issued
+        assert session_in(two, "localStorage") == dict.fromkeys(KEYS)
+
+    with one.expect_navigation():
+        one.locator("#btn-logout").click()
+    expect_session(one, "logged-out")
+    expect(two.locator("body")).to_have_attribute("data-session", "logged-out", timeout=SYNCED)
+    expect(two.locator("#notice")).to_contain_text(ELSEWHERE)
+    expect(two.locator("#btn-login")).to_be_visible()
+    area = "sessionStorage" if storage == "sessionStorage" else "localStorage"
+    assert session_in(two, area) == dict.fromkeys(KEYS)
+
+
+def test_federated_logout_logs_out_every_tab_and_ends_the_tenant_session(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    site_config["logout"] = "federated"
+    one, two = two_tabs(page, stack)
+    log_in_through_lock(one, stack.user)
+    expect(two.locator("body")).to_have_attribute("data-session", "logged-in", timeout=SYNCED)
+    assert check_session(two, site_config) == "tokens"  # the control: the tenant session lives
+
+    stack.admin("DELETE", "requests")
+    with one.expect_navigation(url=stack.app_url + "/"):
+        one.locator("#btn-logout").click()
+    expect_session(one, "logged-out")
+    assert [r["status"] for r in stack.requests_to("/v2/logout")] == [302]
+    expect(two.locator("body")).to_have_attribute("data-session", "logged-out", timeout=SYNCED)
+    expect(two.locator("#notice")).to_contain_text(ELSEWHERE)
+
+    assert check_session(two, site_config) == "login_required"
+    assert check_session(one, site_config) == "login_required"
