@@ -163,7 +163,7 @@ def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
             f"var AUTH0_CLIENT_ID = {json.dumps(current['clientId'])};\n"
             f"var AUTH0_DOMAIN = {json.dumps(current['domain'])};\n"
         )
-        headers = {"Cache-Control": serve.APP_CACHE}
+        headers = {"Cache-Control": "no-cache"}  # revalidated, like the app's own files
         return Response(body, media_type="text/javascript", headers=headers)
 
     site = Starlette(
