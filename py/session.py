@@ -270,7 +270,15 @@ class Session:
         if not id_token or not access_token:
             return None
         expires_in = _number(result.get("expires_in"))
-        expires_at = token_expiry(id_token) if expires_in is None else int(now) + expires_in
+        if expires_in is None:
+            expires_at = token_expiry(id_token)
+        else:
+            # Count from when the tenant issued the tokens, not from when this page got to read
+            # them: a redirect and the interpreter's start-up come in between. A browser clock
+            # behind the tenant's (iat in the future) counts from now.
+            issued_at = _number((jwt_payload(id_token) or {}).get("iat"))
+            start = int(now) if issued_at is None else min(int(now), issued_at)
+            expires_at = start + expires_in
         if expires_at is None:
             return None
         return Session(id_token, access_token, expires_at)

@@ -215,7 +215,7 @@ def test_the_page_renews_before_expiry_and_logs_out_on_login_required() -> None:
     page.window.advance(1)
     options, callback = page.lock.session_callbacks.pop()
     assert options == {"timeout": lock_client.CHECK_SESSION_TIMEOUT_MS}
-    fresh = id_token(exp=NOW + 7140, name="Ada King")
+    fresh = id_token(exp=NOW + 7140, iat=NOW + 3540, name="Ada King")
     callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
     assert web.items["id_token"] == fresh
     assert web.items["expires_at"] == str(NOW + 3540 + 7200)

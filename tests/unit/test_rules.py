@@ -179,6 +179,18 @@ def test_expiry_is_computed_from_expires_in_with_the_clock_not_from_js() -> None
     assert state.session.expires_at == NOW + 60
 
 
+def test_expiry_counts_from_when_the_tokens_were_issued_not_when_the_page_read_them() -> None:
+    result = dict(AUTH_RESULT, id_token=id_token(iat=NOW - 12), expires_in=60)
+    state, _ = run([s.authenticated(result)], now=NOW)
+    assert state.session.expires_at == NOW - 12 + 60
+
+
+def test_a_browser_clock_behind_the_tenant_counts_expiry_from_its_own_now() -> None:
+    result = dict(AUTH_RESULT, id_token=id_token(iat=NOW + 300), expires_in=60)
+    state, _ = run([s.authenticated(result)], now=NOW)
+    assert state.session.expires_at == NOW + 60
+
+
 def test_expiry_falls_back_to_the_id_token_exp_when_expires_in_is_missing() -> None:
     result = dict(AUTH_RESULT, expires_in=None)
     state, _ = run([s.authenticated(result)])

@@ -23,7 +23,7 @@ def logged_in(config: dict[str, Any] | None = None, values: Any = None) -> Tab:
 
 def fresh_tokens(now: float, sub: str = "auth0|ada", **claims: Any) -> dict[str, Any]:
     return {
-        "id_token": id_token(exp=int(now) + 3600, sub=sub, **claims),
+        "id_token": id_token(exp=int(now) + 3600, sub=sub, iat=int(now), **claims),
         "access_token": "access-2",
         "expires_in": 7200,
     }

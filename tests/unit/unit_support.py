@@ -21,7 +21,7 @@ def make_jwt(payload: Any, header: dict[str, Any] | None = None) -> str:
 
 
 def id_token(exp: int = NOW + 3600, sub: str = "auth0|ada", **claims: Any) -> str:
-    return make_jwt({"sub": sub, "exp": exp, "iat": NOW, **claims})
+    return make_jwt({"sub": sub, "exp": exp, "iat": NOW} | claims)
 
 
 def stored(
