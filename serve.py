@@ -62,11 +62,12 @@ MEDIA_TYPES = {
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 
 
-def dev_tenant_config(tenant_url: str, **overrides: Any) -> dict[str, Any]:
-    """The page's auth0-config.json for the offline dev tenant."""
+def page_config(domain: str, client_id: str, **overrides: Any) -> dict[str, Any]:
+    """The page's auth0-config.json. A `domain` with a scheme is a self-hosted tenant (the dev
+    tenant); a bare host name is a real Auth0 tenant, for which the page uses Lock's defaults."""
     config = {
-        "domain": tenant_url,
-        "clientId": CLIENT_ID,
+        "domain": domain,
+        "clientId": client_id,
         "scope": "openid profile email",
         "storage": "localStorage",
         "logout": "local",
@@ -76,11 +77,9 @@ def dev_tenant_config(tenant_url: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
-def real_tenant_config(domain: str, client_id: str, **overrides: Any) -> dict[str, Any]:
-    """The page's auth0-config.json for a real Auth0 tenant (bare host name: Lock's defaults)."""
-    config = dev_tenant_config(domain, **overrides)
-    config["clientId"] = client_id
-    return config
+def dev_tenant_config(tenant_url: str, **overrides: Any) -> dict[str, Any]:
+    """The page's auth0-config.json for the offline dev tenant at `tenant_url`."""
+    return page_config(tenant_url, CLIENT_ID, **overrides)
 
 
 def tenant_origin(domain: Any) -> str | None:
@@ -112,6 +111,7 @@ def content_security_policy(config: dict[str, Any]) -> str:
             "base-uri 'self'",
             f"form-action 'self' {tenant}",
             "object-src 'none'",
+            "frame-ancestors 'none'",  # only a header can say this; the <meta> cannot
         ]
     )
 
@@ -138,11 +138,26 @@ def _inside(root: Path, relative: str) -> Path | None:
     return target
 
 
+def accepted_encodings(header: str) -> set[str]:
+    """The codings an Accept-Encoding header allows (`br;q=0` refuses br)."""
+    accepted = set()
+    for item in header.split(","):
+        coding, _, params = item.strip().partition(";")
+        quality = params.strip().removeprefix("q=")
+        try:
+            refused = params and float(quality) == 0
+        except ValueError:
+            refused = True
+        if coding and not refused:
+            accepted.add(coding.strip().lower())
+    return accepted
+
+
 def _file_response(request: Request, path: Path) -> Response:
     """The file, or its precompressed sibling when the browser takes it; 304 when unchanged."""
     media_type = MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
     headers = {"Cache-Control": cache_control(path), "X-Content-Type-Options": "nosniff"}
-    accepted = request.headers.get("accept-encoding", "")
+    accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
     sent = path
     for encoding, suffix in ENCODINGS:
         packed = path.with_name(path.name + suffix)
@@ -226,7 +241,7 @@ async def serve(args: argparse.Namespace) -> None:
     servers = []
     domain, client_id = os.environ.get("AUTH0_DOMAIN"), os.environ.get("AUTH0_CLIENT_ID")
     if domain and client_id:
-        config = real_tenant_config(domain, client_id, **options)
+        config = page_config(domain, client_id, **options)
         print(f"Real Auth0 tenant: {domain} (client {client_id})")
     else:
         from devtenant import TenantConfig, create_app

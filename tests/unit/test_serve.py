@@ -70,6 +70,25 @@ def test_a_client_without_brotli_gets_the_plain_file(site: Any) -> None:
     assert response.content == b"\0asm-raw"
 
 
+@pytest.mark.parametrize(
+    "header, expected",
+    [
+        ("gzip, deflate, br", {"gzip", "deflate", "br"}),
+        ("br;q=0, gzip;q=0.5", {"gzip"}),
+        ("BR ; q=1", {"br"}),
+        ("gzip;q=zero", set()),
+        ("", set()),
+    ],
+)
+def test_accept_encoding_is_read_with_its_q_values(header: str, expected: set[str]) -> None:
+    assert serve.accepted_encodings(header) == expected
+
+
+def test_a_page_may_not_be_framed_by_another_site(site: Any) -> None:
+    policy = client_for(site, serve.dev_tenant_config(TENANT)).get("/").headers
+    assert "frame-ancestors 'none'" in policy["content-security-policy"]
+
+
 def test_app_files_are_revalidated_on_every_load(site: Any) -> None:
     client = client_for(site, serve.dev_tenant_config(TENANT))
     for path in ("/", "/py/main.py", "/auth0-config.json"):
@@ -87,7 +106,7 @@ def test_the_page_gets_one_exact_csp_naming_the_tenant(site: Any) -> None:
 
 
 def test_a_real_tenant_is_named_with_https_and_pictures_may_come_from_anywhere(site: Any) -> None:
-    config = serve.real_tenant_config("example.eu.auth0.com", "abc123")
+    config = serve.page_config("example.eu.auth0.com", "abc123")
     policy = client_for(site, config).get("/").headers["content-security-policy"]
     assert "connect-src 'self' https://example.eu.auth0.com" in policy
     assert "img-src 'self' data: https:" in policy
