@@ -116,6 +116,7 @@ class Visit:
     requests: int = 0
     paths: list[str] = field(default_factory=list)
     error: str | None = None
+    notice: str = ""  # the page's #notice text at the decision
 
     def ok(self, expect: str) -> bool:
         return self.ms is not None and self.state == expect and self.error is None
@@ -255,7 +256,11 @@ INSTRUMENT = """
 })();
 """
 
-MARKS = "() => ({ origin: performance.timeOrigin, ...window.__bench })"
+MARKS = """() => ({
+  origin: performance.timeOrigin,
+  notice: document.getElementById("notice")?.textContent,
+  ...window.__bench,
+})"""
 
 # Click Lock's submit button and return the browser's clock (ms since the epoch) at the click.
 SUBMIT = """() => {
@@ -355,8 +360,9 @@ def visit(page: Page, net: NetLog, url: str, console: list[str]) -> Visit:
         return Visit(error=f"{str(exc).splitlines()[0]} [{tail}]")
     received, requests, paths = net.until(marks["decided"])
     result = Visit(marks["decided"], marks["state"], received, requests, paths)
+    result.notice = (marks.get("notice") or "").strip()
     if result.state == "error":
-        result.error = "page error: " + page.locator("#notice").text_content(timeout=1_000).strip()
+        result.error = "page error: " + result.notice
     return result
 
 
@@ -415,7 +421,7 @@ def measure(
     def record(name: str, v: Visit, expect: str) -> bool:
         result.visits[name] = v
         if v.error is None and v.state != expect:
-            v.error = f"decided {v.state!r}, expected {expect!r}"
+            v.error = f"decided {v.state!r}, expected {expect!r}; notice: {v.notice!r}"
         shown = f"{v.ms:7.0f} ms {v.received / 1e6:6.2f} MB" if v.ms is not None else "   failed"
         note = f"  ({v.error})" if v.error else ""
         print(f"  {variant.key:12} {link.key:9} {name:16} {shown}{note}", flush=True)
@@ -432,7 +438,8 @@ def measure(
             print(f"  {variant.key:12} {link.key:9} {'login':16} {login_note}{err}", flush=True)
             session = stored_session(page) if result.login_ms is not None else None
         if session is not None:
-            with returning.open(origin) as (page, net, console):
+            # Seeded again: Chromium may not have flushed localStorage to disk at close.
+            with returning.open(origin, seed=session) as (page, net, console):
                 record("warm/logged-in", visit(page, net, url, console), "logged-in")
         with returning.open(origin, seed={}) as (page, net, console):
             record("warm/logged-out", visit(page, net, url, console), "logged-out")
