@@ -78,6 +78,9 @@ RETRY_MAX_SECONDS = 60
 # Defaults of the optional settings in auth0-config.json.
 DEFAULT_RENEW_BEFORE_SECONDS = 60
 DEFAULT_PROFILE_CACHE_SECONDS = 0
+# auth0-js's getProfile has no timeout: a `/userinfo` that never answers counts as no answer
+# after this long (a late answer for the same access token is still taken).
+PROFILE_TIMEOUT_SECONDS = 15
 
 # Profile fields a renewed (and by auth0-js verified) id_token may update on the page.
 PROFILE_CLAIMS = ("sub", "name", "nickname", "email", "picture")
@@ -402,7 +405,8 @@ class State:
     `stored`: what storage held when the page decided (read at load, or written by
     another tab). `session`: the session the page works with. `since`: when the page
     took that session on (renewal is planned from it). `attempts`/`retry_at`: failed
-    checks in a row and when the next one is due. `due`: when the pending timer fires.
+    checks in a row and when the next one is due. `checked_at`: when `/userinfo` was last
+    asked. `due`: when the pending timer fires.
     """
 
     FIELDS = (
@@ -417,6 +421,7 @@ class State:
         "since",
         "attempts",
         "retry_at",
+        "checked_at",
         "due",
     )
 
@@ -433,6 +438,7 @@ class State:
         since=None,
         attempts=0,
         retry_at=None,
+        checked_at=None,
         due=None,
     ):
         self.phase = phase
@@ -446,6 +452,7 @@ class State:
         self.since = since
         self.attempts = attempts
         self.retry_at = retry_at
+        self.checked_at = checked_at
         self.due = due
 
     def but(self, **changes):
@@ -505,6 +512,8 @@ def due_at(state):
     if session is None:
         return None
     ends = session.ends_at()
+    if state.phase == CHECKING and state.checked_at is not None:
+        return min(ends, state.checked_at + PROFILE_TIMEOUT_SECONDS)
     if state.phase in (CHECKING, RENEWING):
         return ends
     if state.phase == UNVERIFIED:
@@ -559,9 +568,9 @@ def _adopt(state, session, now):
     return new_state, effects
 
 
-def _check(state, session, effects):
+def _check(state, session, effects, now):
     effects.append((CALL_GET_PROFILE, session.access_token))
-    return state.but(phase=CHECKING, session=session), effects
+    return state.but(phase=CHECKING, session=session, checked_at=now), effects
 
 
 def _decide_stored(state, now):
@@ -580,7 +589,7 @@ def _decide_stored(state, now):
         profile = cached[0]
         effects.append((SHOW_LOGGED_IN, profile))
         return state.but(phase=LOGGED_IN, profile=profile), effects
-    return _check(state.but(profile=None), session, effects)
+    return _check(state.but(profile=None), session, effects, now)
 
 
 def _on_page_loaded(state, stored, now):
@@ -600,7 +609,7 @@ def _on_authenticated(state, result, now):
     if session is None:
         return _logged_out(state, NOTICES[INVALID], clear=True)
     state, effects = _adopt(state.but(stored=None, profile=None), session, now)
-    return _check(state, session, effects + [(STORE, session)])
+    return _check(state, session, effects + [(STORE, session)], now)
 
 
 def _on_authorization_error(state, message, now):
@@ -627,9 +636,17 @@ def _answers_current(state, access_token, phase):
     return access_token is None or access_token == state.session.access_token
 
 
+def _answers_check(state, access_token):
+    """An answer of `/userinfo` for the current session: while waiting for it, or late,
+    after it was given up on (`PROFILE_TIMEOUT_SECONDS`) and a retry was planned."""
+    return _answers_current(state, access_token, CHECKING) or _answers_current(
+        state, access_token, UNVERIFIED
+    )
+
+
 def _on_profile_ok(state, value, now):
     profile, access_token = value
-    if not _answers_current(state, access_token, CHECKING):
+    if not _answers_check(state, access_token):
         return state, []
     profile = profile or {}
     expected = state.session.subject()
@@ -655,8 +672,10 @@ def _display_profile(state):
 
 def _on_profile_failed(state, failure, now):
     kind, _message, access_token = failure
-    if not _answers_current(state, access_token, CHECKING):
+    if not _answers_check(state, access_token):
         return state, []
+    if kind in TRANSIENT and state.phase == UNVERIFIED:
+        return state, []  # a late failure: the retry is already planned
     if kind not in TRANSIENT:
         return _logged_out(state, NOTICES.get(kind, NOTICES[INVALID]), clear=True)
     # Offline is not logout: keep the session, show it as unconfirmed, try again later.
@@ -670,7 +689,7 @@ def _on_profile_failed(state, failure, now):
 def _retry_check(state, now):
     if state.session.is_expired(now):
         return _logged_out(state, NOTICES[EXPIRED], clear=True)
-    return _check(state, state.session, [(SHOW_NOTICE, RETRYING)])
+    return _check(state, state.session, [(SHOW_NOTICE, RETRYING)], now)
 
 
 def _on_retry_clicked(state, value, now):
@@ -691,6 +710,9 @@ def _on_timer_fired(state, value, now):
         return _retry_check(state, now)
     if state.phase == LOGGED_IN:
         return state.but(phase=RENEWING), [(CALL_CHECK_SESSION, state.session.access_token)]
+    if state.phase == CHECKING:  # `/userinfo` did not answer in time: as if unreachable
+        failure = (NETWORK, "no answer", state.session.access_token)
+        return _on_profile_failed(state, failure, now)
     return state, []
 
 
@@ -715,7 +737,7 @@ def _on_renewed(state, value, now):
     if session.subject() != state.session.subject():
         # The tenant's session now belongs to someone else: check the new user's profile.
         new_state, effects = _adopt(state.but(profile=None), session, now)
-        return _check(new_state, session, effects + [(STORE, session)])
+        return _check(new_state, session, effects + [(STORE, session)], now)
     new_state, effects = _adopt(state, session, now)
     profile = _updated_profile(state.profile, session)
     effects += [(STORE, session), (SHOW_LOGGED_IN, profile)]
@@ -761,7 +783,7 @@ def _on_other_tab(state, stored, now):
     new_state, effects = _adopt(state.but(stored=stored), session, now)
     if same_user and state.phase in (LOGGED_IN, RENEWING):
         return new_state.but(phase=LOGGED_IN), effects  # renewed in another tab
-    return _check(new_state.but(profile=None), session, effects)
+    return _check(new_state.but(profile=None), session, effects, now)
 
 
 def _on_login_clicked(state, value, now):

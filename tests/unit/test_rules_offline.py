@@ -245,3 +245,47 @@ def test_settings_are_read_from_the_config() -> None:
     assert (state.cache_seconds, state.renew_before) == (45, 120)
     state = s.initial_state({"profileCacheSeconds": -3, "renewBeforeSeconds": None})
     assert (state.cache_seconds, state.renew_before) == (0, s.DEFAULT_RENEW_BEFORE_SECONDS)
+
+
+def test_a_userinfo_that_never_answers_counts_as_unreachable_after_the_timeout() -> None:
+    tab = Tab()
+    tab.load(stored(token=TOKEN))
+    assert tab.state.phase == s.CHECKING
+    assert tab.effect(s.SET_TIMER) == s.PROFILE_TIMEOUT_SECONDS
+    tab.send(s.timer_fired(), at=NOW + s.PROFILE_TIMEOUT_SECONDS)
+    assert tab.state.phase == s.UNVERIFIED
+    assert s.CLEAR_STORAGE not in tab.names()
+    _profile, notice = tab.effect(s.SHOW_UNVERIFIED)
+    assert "cannot be reached" in notice and "Retrying in 2 seconds" in notice
+    assert tab.effect(s.SET_TIMER) == 2
+    # The retry asks again, and waits no longer than the timeout again.
+    tab.send(s.timer_fired(), at=NOW + s.PROFILE_TIMEOUT_SECONDS + 2)
+    assert tab.state.phase == s.CHECKING
+    assert tab.effect(s.CALL_GET_PROFILE) == "access-1"
+    assert tab.effect(s.SET_TIMER) == s.PROFILE_TIMEOUT_SECONDS
+
+
+def test_a_late_userinfo_answer_for_the_same_token_is_still_taken() -> None:
+    tab = Tab()
+    tab.load(stored(token=TOKEN))
+    tab.send(s.timer_fired(), at=NOW + s.PROFILE_TIMEOUT_SECONDS)
+    assert tab.send(s.profile_failed(s.NETWORK, "late", "access-1"), at=NOW + 16) == []
+    tab.send(s.profile_ok(PROFILE, "access-1"), at=NOW + 16)
+    assert tab.state.phase == s.LOGGED_IN
+    assert tab.names()[:2] == [s.SHOW_NOTICE, s.SHOW_LOGGED_IN]
+    assert tab.effects[0] == (s.SHOW_NOTICE, "")
+    # ... but not one for another token.
+    tab = Tab()
+    tab.load(stored(token=TOKEN))
+    tab.send(s.timer_fired(), at=NOW + s.PROFILE_TIMEOUT_SECONDS)
+    assert tab.send(s.profile_ok(PROFILE, "access-0"), at=NOW + 16) == []
+    assert tab.state.phase == s.UNVERIFIED
+
+
+def test_the_profile_timeout_never_outlasts_the_session() -> None:
+    tab = Tab()
+    tab.load(stored(token=TOKEN, expires_at=str(NOW + 5)))
+    assert tab.effect(s.SET_TIMER) == 5
+    tab.send(s.timer_fired(), at=NOW + 5)
+    assert tab.state.phase == s.LOGGED_OUT
+    assert tab.effect(s.SHOW_LOGGED_OUT) == s.NOTICES[s.EXPIRED]

@@ -8,19 +8,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from unit_support import PAGE_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB, PY = ROOT / "web", ROOT / "py"
-CONTRACT_IDS = {
-    "btn-login",
-    "btn-logout",
-    "btn-retry",
-    "profile-name",
-    "profile-email",
-    "profile-picture",
-    "notice",
-    "loading",
-}
+CONTRACT_IDS = set(PAGE_IDS)  # the elements py/ looks up, as the unit tests' fake page has them
 
 
 class Page(HTMLParser):
