@@ -768,7 +768,9 @@ def _on_other_tab(state, stored, now):
     if state.session is None:  # logged out here: a login elsewhere shows here too
         if session is None or session.is_expired(now):
             return state, []
-        return _decide_stored(state.but(stored=stored), now)
+        # Whatever this tab said when it logged out ("logged out in another tab") is over.
+        new_state, effects = _decide_stored(state.but(stored=stored), now)
+        return new_state, [(SHOW_NOTICE, "")] + effects
     if session == state.session:
         return state, []
     if session is None:

@@ -144,3 +144,14 @@ def test_before_the_decision_the_newest_stored_value_counts() -> None:
     assert tab.effects == []
     tab.send(s.hash_parsed(False))
     assert tab.effect(s.CALL_GET_PROFILE) == "access-1"
+
+
+def test_logging_in_again_elsewhere_clears_the_logged_out_elsewhere_notice() -> None:
+    tab = logged_in()
+    tab.send(s.other_tab(EMPTY), at=NOW + 10)
+    assert tab.effect(s.SHOW_LOGGED_OUT) == s.NOTICES[s.ELSEWHERE]
+    tab.send(s.other_tab(stored(access="access-2")), at=NOW + 20)
+    assert tab.state.phase == s.CHECKING
+    assert tab.effects[0] == (s.SHOW_NOTICE, "")
+    tab.send(s.profile_ok(PROFILE, "access-2"))
+    assert tab.state.phase == s.LOGGED_IN
