@@ -682,7 +682,8 @@ def main(argv: list[str] | None = None) -> int:
         f"Medians of {runs} run(s); time from navigation start to body[data-session] decided "
         f"(in-page performance.now); login from Lock's submit click to the profile shown; "
         f"×stock / ×js: ratio to the stock-Pyodide page / to the JS baseline. "
-        f"{elapsed:.0f} s in all."
+        f"{elapsed:.0f} s in all; load average {env['loadavg'][0]:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end ({env['cpus']} CPUs)."
     )
     print()
     print(render(table, variants))
@@ -698,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS_DIR / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     document = {
-        "environment": env,
+        "environment": {**env, "loadavg_end": os.getloadavg()},
         "runs": runs,
         "variants": [dataclasses.asdict(v) for v in variants],
         "links": [dataclasses.asdict(link) for link in links],
