@@ -174,6 +174,11 @@ class Store:
             row: sqlite3.Row | None = self._db.execute(sql, params).fetchone()
             return row
 
+    def _update_returning(self, sql: str, params: tuple[Any, ...]) -> bool:
+        """Run an UPDATE ... RETURNING to completion; whether it changed a row."""
+        with self._lock:
+            return bool(self._db.execute(sql, params).fetchall())
+
     def _take(self, table: str, key: str, value: str) -> sqlite3.Row | None:
         """Read and delete one row atomically: what makes tickets and codes single-use."""
         with self._lock:
@@ -270,19 +275,35 @@ class Store:
             self._db.execute("COMMIT")
         return gone > 0
 
-    def record_failed_login(self, user_id: str, block_after: int) -> User | None:
-        """Count one more consecutive failure; block the user on reaching `block_after`."""
-        self._run(
-            "UPDATE users SET failed_logins = failed_logins + 1,"
-            " blocked = CASE WHEN failed_logins + 1 >= ? THEN 1 ELSE blocked END"
-            " WHERE user_id = ?",
-            (block_after, user_id),
-        )
-        return self.user_by_id(user_id)
+    def reserve_login_attempt(self, user_id: str, block_after: int) -> bool:
+        """Count an attempt as a failure before its password is checked.
 
-    def record_login(self, user_id: str) -> None:
-        self._run(
-            "UPDATE users SET failed_logins = 0, logins_count = logins_count + 1 WHERE user_id = ?",
+        False when the user is blocked or `block_after` attempts are already counted (some of
+        them may still be in flight); then the attempt must be refused without checking.
+        Reserving atomically is what keeps parallel guesses from all being checked.
+        """
+        return self._update_returning(
+            "UPDATE users SET failed_logins = failed_logins + 1"
+            " WHERE user_id = ? AND blocked = 0 AND failed_logins < ? RETURNING user_id",
+            (user_id, block_after),
+        )
+
+    def record_failed_login(self, user_id: str, block_after: int) -> bool:
+        """A reserved attempt failed: block the user once `block_after` failures are counted.
+
+        True only for the one call that blocks the user (so one blocked-account email).
+        """
+        return self._update_returning(
+            "UPDATE users SET blocked = 1"
+            " WHERE user_id = ? AND blocked = 0 AND failed_logins >= ? RETURNING user_id",
+            (user_id, block_after),
+        )
+
+    def record_login(self, user_id: str) -> bool:
+        """A reserved attempt succeeded: reset the failures, unless the user got blocked."""
+        return self._update_returning(
+            "UPDATE users SET failed_logins = 0, logins_count = logins_count + 1"
+            " WHERE user_id = ? AND blocked = 0 RETURNING user_id",
             (user_id,),
         )
 

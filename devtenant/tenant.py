@@ -135,17 +135,21 @@ class Tenant:
         return self.add_user(seed, password_hash)
 
     async def check_password(self, email: str, password: str) -> User:
-        """The user if the password is right; LoginRefused otherwise (and count the failure)."""
+        """The user if the password is right; LoginRefused otherwise (and count the failure).
+
+        The attempt is counted before the (slow, threaded) password check, so a burst of
+        parallel guesses cannot get more than BLOCK_AFTER_FAILURES checked, and a right
+        password that finishes after the user got blocked is still refused.
+        """
         user = self.store.user_by_email(email)
-        stored = user.password_hash if user is not None else DUMMY_HASH
-        matches = await anyio.to_thread.run_sync(verify_password, password, stored)
         if user is None:
+            await anyio.to_thread.run_sync(verify_password, password, DUMMY_HASH)
             raise LoginRefused(blocked=False)
-        if user.blocked:
+        if not self.store.reserve_login_attempt(user.user_id, BLOCK_AFTER_FAILURES):
             raise LoginRefused(blocked=True)
+        matches = await anyio.to_thread.run_sync(verify_password, password, user.password_hash)
         if not matches:
-            after = self.store.record_failed_login(user.user_id, BLOCK_AFTER_FAILURES)
-            if after is not None and after.blocked:
+            if self.store.record_failed_login(user.user_id, BLOCK_AFTER_FAILURES):
                 self.send_email(
                     user.email,
                     "blocked_account",
@@ -154,9 +158,14 @@ class Tenant:
                     "",
                 )
                 raise LoginRefused(blocked=True)
-            raise LoginRefused(blocked=False)
-        self.store.record_login(user.user_id)
-        return user
+            current = self.store.user_by_id(user.user_id)
+            raise LoginRefused(blocked=current is not None and current.blocked)
+        if not self.store.record_login(user.user_id):
+            raise LoginRefused(blocked=True)
+        current = self.store.user_by_id(user.user_id)
+        if current is None or current.blocked:
+            raise LoginRefused(blocked=True)
+        return current
 
     def send_email(self, to: str, kind: str, subject: str, body: str, link: str) -> None:
         """Capture an email instead of sending it; the admin API and page show it."""
