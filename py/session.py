@@ -474,11 +474,11 @@ class State:
         return f"State(phase={self.phase!r}, due={self.due!r})"
 
 
-def _seconds_setting(config, name, default):
+def _seconds_setting(config, name, default, least=0):
     value = _number(config.get(name))
     if value is None:
         return default
-    return max(0, value)
+    return max(least, value)
 
 
 def initial_state(config, home_url="/"):
@@ -489,7 +489,10 @@ def initial_state(config, home_url="/"):
         cache_seconds=_seconds_setting(
             config, "profileCacheSeconds", DEFAULT_PROFILE_CACHE_SECONDS
         ),
-        renew_before=_seconds_setting(config, "renewBeforeSeconds", DEFAULT_RENEW_BEFORE_SECONDS),
+        # At least a second: a renewal due at the very end would find the session expired.
+        renew_before=_seconds_setting(
+            config, "renewBeforeSeconds", DEFAULT_RENEW_BEFORE_SECONDS, least=1
+        ),
     )
 
 
@@ -793,10 +796,8 @@ def _on_login_clicked(state, value, now):
 
 
 def _on_logout_clicked(state, value, now):
-    new_state = state.but(
-        phase=LOGGED_OUT, session=None, profile=None, stored=None, attempts=0, retry_at=None
-    )
-    effects = [(CLEAR_STORAGE, None)]
+    # Shown logged out at once: leaving the page (and Lock's logout) takes a while.
+    new_state, effects = _logged_out(state, clear=True)
     if state.logout == "federated":
         effects.append((LOCK_LOGOUT, state.home_url))
     else:

@@ -50,7 +50,7 @@ assert store.get("expires_at") == str(NOW + 7200)
 state = s.initial_state({})
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
 state, fx = s.step(state, s.hash_parsed(False), NOW)
-assert fx == [(s.CALL_GET_PROFILE, "at"), (s.SET_TIMER, 3600)]
+assert fx == [(s.CALL_GET_PROFILE, "at"), (s.SET_TIMER, s.PROFILE_TIMEOUT_SECONDS)]
 state, fx = s.step(state, s.profile_ok({"sub": "auth0|ada"}, "at"), NOW)
 assert state.phase == s.LOGGED_IN
 assert fx == [(s.SHOW_LOGGED_IN, {"sub": "auth0|ada"}), (s.SET_TIMER, 3540)]

@@ -262,10 +262,11 @@ def logged_in(config: dict[str, Any] | None = None) -> s.State:
     return state
 
 
-def test_logout_clears_storage_and_goes_home() -> None:
+def test_logout_clears_storage_shows_logged_out_and_goes_home() -> None:
     state, effects = s.step(logged_in(), s.logout_clicked(), NOW)
     assert effects == [
         (s.CLEAR_STORAGE, None),
+        (s.SHOW_LOGGED_OUT, ""),
         (s.REDIRECT, "http://app.test/"),
         (s.CANCEL_TIMER, None),
     ]
@@ -276,6 +277,7 @@ def test_federated_logout_also_ends_the_tenant_session() -> None:
     _, effects = s.step(logged_in({"logout": "federated"}), s.logout_clicked(), NOW)
     assert effects == [
         (s.CLEAR_STORAGE, None),
+        (s.SHOW_LOGGED_OUT, ""),
         (s.LOCK_LOGOUT, "http://app.test/"),
         (s.CANCEL_TIMER, None),
     ]
@@ -284,7 +286,7 @@ def test_federated_logout_also_ends_the_tenant_session() -> None:
 @pytest.mark.parametrize("mode", [None, "", "local", "something-else"])
 def test_any_logout_mode_but_federated_is_local(mode: str | None) -> None:
     _, effects = s.step(logged_in({"logout": mode}), s.logout_clicked(), NOW)
-    assert names(effects) == [s.CLEAR_STORAGE, s.REDIRECT, s.CANCEL_TIMER]
+    assert names(effects) == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT, s.REDIRECT, s.CANCEL_TIMER]
 
 
 def test_state_is_not_mutated_by_step() -> None:

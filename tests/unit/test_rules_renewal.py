@@ -176,6 +176,16 @@ def test_a_renewal_without_tokens_is_retried() -> None:
 def test_logout_cancels_the_pending_renewal() -> None:
     tab = logged_in({"logout": "federated"})
     tab.send(s.logout_clicked())
-    assert tab.names() == [s.CLEAR_STORAGE, s.LOCK_LOGOUT, s.CANCEL_TIMER]
+    assert tab.names() == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT, s.LOCK_LOGOUT, s.CANCEL_TIMER]
     assert tab.state.due is None
     assert tab.send(s.timer_fired()) == []
+
+
+def test_renew_before_zero_still_renews_a_second_ahead_of_the_end() -> None:
+    assert s.initial_state({"renewBeforeSeconds": 0}).renew_before == 1
+    assert s.initial_state({"renewBeforeSeconds": -5}).renew_before == 1
+    tab = logged_in({"renewBeforeSeconds": 0})
+    assert tab.state.due == ENDS - 1
+    tab.send(s.timer_fired(), at=ENDS - 1)
+    assert tab.state.phase == s.RENEWING
+    assert tab.effect(s.CALL_CHECK_SESSION) == "access-1"
