@@ -43,6 +43,7 @@ class App:
             session.SHOW_LOGGED_IN: self.view.logged_in,
             session.SHOW_UNVERIFIED: self._show_unverified,
             session.SHOW_LOGGED_OUT: self.view.logged_out,
+            session.SHOW_LOADING: self.view.loading,
             session.SHOW_NOTICE: self.view.notice,
             session.OPEN_LOCK: self._open_lock,
             session.LOCK_LOGOUT: self.lock.logout,

@@ -110,6 +110,7 @@ CALL_CHECK_SESSION = "call_check_session"
 SHOW_LOGGED_IN = "show_logged_in"
 SHOW_UNVERIFIED = "show_unverified"
 SHOW_LOGGED_OUT = "show_logged_out"
+SHOW_LOADING = "show_loading"  # no user shown while another user's profile is asked for
 SHOW_NOTICE = "show_notice"
 OPEN_LOCK = "open_lock"
 LOCK_LOGOUT = "lock_logout"
@@ -740,7 +741,8 @@ def _on_renewed(state, value, now):
     if session.subject() != state.session.subject():
         # The tenant's session now belongs to someone else: check the new user's profile.
         new_state, effects = _adopt(state.but(profile=None), session, now)
-        return _check(new_state, session, effects + [(STORE, session)], now)
+        effects += [(STORE, session), (SHOW_LOADING, None)]
+        return _check(new_state, session, effects, now)
     new_state, effects = _adopt(state, session, now)
     profile = _updated_profile(state.profile, session)
     effects += [(STORE, session), (SHOW_LOGGED_IN, profile)]
@@ -788,6 +790,8 @@ def _on_other_tab(state, stored, now):
     new_state, effects = _adopt(state.but(stored=stored), session, now)
     if same_user and state.phase in (LOGGED_IN, RENEWING):
         return new_state.but(phase=LOGGED_IN), effects  # renewed in another tab
+    if not same_user:  # the previous user's card must not pass for the new one's
+        effects.append((SHOW_LOADING, None))
     return _check(new_state.but(profile=None), session, effects, now)
 
 

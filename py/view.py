@@ -69,12 +69,20 @@ class View:
         self.notice(notice, WARNING)
         self.set_session(UNVERIFIED)
 
-    def logged_out(self, notice=""):
+    def _clear_profile(self):
         self._el("profile-name").textContent = ""
         self._el("profile-email").textContent = ""
         picture = self._el("profile-picture")
         picture.removeAttribute("src")
         picture.setAttribute("hidden", "")
+
+    def loading(self, _value=None):
+        """No user shown while the session is being checked (e.g. another user's)."""
+        self._clear_profile()
+        self.set_session("loading")
+
+    def logged_out(self, notice=""):
+        self._clear_profile()
         if notice:
             self.notice(notice)
         self.set_session("logged-out")

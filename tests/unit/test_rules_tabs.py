@@ -155,3 +155,21 @@ def test_logging_in_again_elsewhere_clears_the_logged_out_elsewhere_notice() -> 
     assert tab.effects[0] == (s.SHOW_NOTICE, "")
     tab.send(s.profile_ok(PROFILE, "access-2"))
     assert tab.state.phase == s.LOGGED_IN
+
+
+def test_another_user_logging_in_elsewhere_hides_the_previous_users_card() -> None:
+    tab = logged_in()
+    other = stored(token=id_token(sub="auth0|bob"), access="access-bob")
+    tab.send(s.other_tab(other), at=NOW + 5)
+    assert s.SHOW_LOADING in tab.names()
+    assert tab.names().index(s.SHOW_LOADING) < tab.names().index(s.CALL_GET_PROFILE)
+    bob = {"sub": "auth0|bob", "name": "Bob"}
+    tab.send(s.profile_ok(bob, "access-bob"))
+    assert tab.state.phase == s.LOGGED_IN
+    assert tab.effect(s.SHOW_LOGGED_IN) == bob
+    # The same user with new tokens while checking is not hidden.
+    tab = Tab()
+    tab.load(stored())
+    tab.send(s.profile_failed(s.NETWORK, "", "access-1"))
+    tab.send(s.other_tab(stored(access="access-2")), at=NOW + 1)
+    assert s.SHOW_LOADING not in tab.names()

@@ -72,3 +72,16 @@ def test_empty_notice_hides_it_and_errors_mark_the_page() -> None:
     assert doc.elements["notice"].textContent == "config broken"
     assert doc.elements["notice"].attributes["data-level"] == "error"
     assert doc.body.attributes["data-session"] == "error"
+
+
+def test_loading_empties_the_card_and_marks_the_page_loading() -> None:
+    doc = FakeDocument()
+    view = View(doc)
+    view.logged_in({"name": "Ada", "email": "ada@example.com", "picture": "http://p/a.svg"})
+    view.loading()
+    el = doc.elements
+    assert el["profile-name"].textContent == ""
+    assert el["profile-email"].textContent == ""
+    assert "src" not in el["profile-picture"].attributes
+    assert "hidden" in el["profile-picture"].attributes
+    assert doc.body.attributes["data-session"] == "loading"
