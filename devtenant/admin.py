@@ -2,7 +2,9 @@
 
 Like Firebase's Auth emulator: manage users, reset, shift the clock, set token lifetimes,
 inject faults, read the request log and the captured emails. A browser page from another
-origin cannot drive it: any request carrying an `Origin` other than the tenant's own is refused.
+origin cannot drive it: any request carrying an `Origin` other than the tenant's own, or
+`Sec-Fetch-Site: cross-site`, is refused; and the whole tenant answers only to a loopback `Host`
+(or the issuer's own), which stops DNS rebinding.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def guarded(handler: Handler) -> Handler:
     async def run(request: Request) -> Response:
         origin = request.headers.get("origin")
         if origin is not None and origin != origin_of(_tenant(request).config.issuer):
+            return oauth_error(403, "access_denied", "The dev admin API is same-origin only")
+        if request.headers.get("sec-fetch-site", "").strip().lower() == "cross-site":
             return oauth_error(403, "access_denied", "The dev admin API is same-origin only")
         try:
             return await handler(request)

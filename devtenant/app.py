@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -163,6 +164,39 @@ class RequestLogMiddleware:
         await self.app(scope, receive, recording_send)
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def host_name(host_header: str) -> str:
+    """The lowercased host of a `Host` header, without its port."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+class LocalHostOnlyMiddleware:
+    """Refuses requests whose `Host` is not a loopback name (or the issuer's own host).
+
+    A page on another site can rebind its DNS name to 127.0.0.1 and so talk to the tenant
+    "same-origin"; its requests still carry that site's name in `Host`.
+    """
+
+    def __init__(self, app: ASGIApp, tenant: Tenant) -> None:
+        self.app = app
+        self.allowed = LOCAL_HOSTS | {host_name(urlsplit(tenant.config.issuer).netloc)}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            hosts = [v for k, v in scope.get("headers", []) if k == b"host"]
+            host = hosts[0].decode("latin-1") if len(hosts) == 1 else ""
+            if host_name(host) not in self.allowed:
+                response = oauth_error(400, "invalid_request", "Invalid Host header")
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     error = {404: "not_found", 405: "method_not_allowed"}.get(status, "invalid_request")
@@ -194,4 +228,5 @@ def create_app(
     )
     app.state.tenant = tenant
     app.add_middleware(RequestLogMiddleware, tenant=tenant)
+    app.add_middleware(LocalHostOnlyMiddleware, tenant=tenant)
     return app
