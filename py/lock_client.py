@@ -84,8 +84,6 @@ def _text(obj, name, is_none):
     return None
 
 
-PROFILE_FIELDS = ("sub", "name", "nickname", "email", "picture")
-
 # How long `checkSession`'s hidden iframe may take (auth0-js waits 60 s by default).
 CHECK_SESSION_TIMEOUT_MS = 10000
 
@@ -121,6 +119,20 @@ def error_message(err, is_none):
     return "Unknown error"
 
 
+def _release(proxy):
+    """Destroy a proxy where the FFI has `destroy` (Pyodide); elsewhere (MicroPython, whose
+    proxies go with JS garbage collection) dropping the reference is all there is."""
+    try:
+        destroy = getattr(proxy, "destroy", None)
+    except Exception:  # a JS proxy that throws on lookup
+        return
+    if destroy is not None and callable(destroy):
+        try:
+            destroy()
+        except Exception:  # already destroyed
+            return
+
+
 class LockClient:
     """What the app needs from Lock, with JS values turned into Python ones."""
 
@@ -129,11 +141,33 @@ class LockClient:
         self._create_proxy = create_proxy
         self._to_js = to_js
         self._is_none = is_none
-        self._proxies = []  # every callback handed to JS stays alive with the page
+        self._proxies = []  # Lock's event handlers stay alive with the page
+        self._pending = {}  # one-shot callbacks (getProfile, checkSession) not called yet
+        self._spent = []  # one-shot callbacks already called, released at the next call
+        self._calls = 0
 
     def _proxy(self, func):
         proxy = self._create_proxy(func)
         self._proxies.append(proxy)
+        return proxy
+
+    def _proxy_once(self, func):
+        """A proxy for a callback JS calls once. Kept until it has been called, then
+        released (destroyed where the FFI can: Pyodide) when the next one is made, never
+        during its own call; so retries and renewals do not pile proxies up."""
+        while self._spent:
+            _release(self._spent.pop())
+        self._calls += 1
+        key = self._calls
+
+        def once(*args):
+            proxy = self._pending.pop(key, None)
+            if proxy is not None:
+                self._spent.append(proxy)
+            func(*args)
+
+        proxy = self._create_proxy(once)
+        self._pending[key] = proxy
         return proxy
 
     def on_events(self, dispatch):
@@ -178,11 +212,11 @@ class LockClient:
                 dispatch(session.profile_failed(kind, error_message(err, is_none), access_token))
                 return
             values = {}
-            for name in PROFILE_FIELDS:
+            for name in session.PROFILE_CLAIMS:
                 values[name] = _text(profile, name, is_none)
             dispatch(session.profile_ok(values, access_token))
 
-        self._lock.getProfile(access_token, self._proxy(done))
+        self._lock.getProfile(access_token, self._proxy_once(done))
 
     def check_session(self, access_token, dispatch):
         """Renew silently (`/authorize?prompt=none` in a hidden iframe); dispatches
@@ -198,7 +232,7 @@ class LockClient:
             dispatch(session.renewed(auth_result(result, is_none), access_token))
 
         options = self._to_js({"timeout": CHECK_SESSION_TIMEOUT_MS})
-        self._lock.checkSession(options, self._proxy(done))
+        self._lock.checkSession(options, self._proxy_once(done))
 
     def logout(self, return_to):
         """End the tenant session too (federated logout); Lock navigates away."""

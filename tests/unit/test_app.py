@@ -140,7 +140,12 @@ def test_every_callback_handed_to_js_is_a_kept_proxy() -> None:
     handed = list(page.lock.handlers.values())
     handed += [h for el in page.doc.elements.values() for hs in el.listeners.values() for h in hs]
     assert handed and all(h in page.proxies.made for h in handed)
-    kept = page.app.lock._proxies + page.view._listeners + page.app.tabs._listeners
+    kept = (
+        page.app.lock._proxies
+        + list(page.app.lock._pending.values())
+        + page.view._listeners
+        + page.app.tabs._listeners
+    )
     handed += page.window.listeners["storage"]
     assert all(any(h is k for k in kept) for h in handed)
 

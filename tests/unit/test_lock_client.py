@@ -148,3 +148,54 @@ def test_error_message_prefers_descriptions() -> None:
     assert lock_client.error_message(Obj(error="e", description="d"), is_none) == "d"
     assert lock_client.error_message(Obj(error="e"), is_none) == "e"
     assert lock_client.error_message(Obj(), is_none) == "Unknown error"
+
+
+class DestroyableProxy:
+    """Pyodide's proxy of a Python callable: callable until destroyed."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        self.destroyed = False
+
+    def __call__(self, *args: Any) -> None:
+        assert not self.destroyed, "called after destroy"
+        self.func(*args)
+
+    def destroy(self) -> None:
+        assert not self.destroyed, "destroyed twice"
+        self.destroyed = True
+
+
+@pytest.mark.parametrize("destroyable", [True, False])  # Pyodide, MicroPython (no destroy)
+def test_one_shot_callbacks_are_released_after_use_not_piled_up(destroyable: bool) -> None:
+    made: list[Any] = []
+
+    def create_proxy(func: Any) -> Any:
+        proxy = DestroyableProxy(func) if destroyable else Proxies()(func)
+        made.append(proxy)
+        return proxy
+
+    lock, events = FakeLock(), []
+    client = lock_client.LockClient(lock, create_proxy, lambda value: value, is_none)
+    client.on_events(events.append)
+    handlers = len(made)
+    for round_ in range(20):  # retries and renewals, each answered
+        client.get_profile(f"tok-{round_}", events.append)
+        lock.profile_callbacks[-1][1](Obj(statusCode=503))
+        client.check_session(f"tok-{round_}", events.append)
+        lock.session_callbacks[-1][1](Obj(error="timeout"))
+    assert len(events) == 40
+    assert len(client._proxies) == handlers  # only Lock's event handlers stay
+    assert client._pending == {}
+    assert len(client._spent) <= 1
+    if destroyable:
+        released = made[handlers:-1]
+        assert released and all(p.destroyed for p in released)
+        assert not made[-1].destroyed  # never destroyed during or right after its own call
+    # A call still waiting keeps its proxy until it answers, whatever comes in between.
+    client.get_profile("slow", events.append)
+    client.check_session("slow", events.append)
+    slow = lock.profile_callbacks[-1][1]
+    assert slow in client._pending.values()
+    slow(JS_NULL, Obj(sub="auth0|1"))
+    assert events[-1][0] == s.PROFILE_OK
