@@ -35,6 +35,13 @@ const INTERPRETERS = {
   },
 };
 
+// The interpreter auth0-config.json names; undefined for any other name, inherited ones
+// ("toString", "__proto__") included.
+function interpreterNamed(name) {
+  const known = typeof name === "string" && Object.hasOwn(INTERPRETERS, name);
+  return known ? INTERPRETERS[name] : undefined;
+}
+
 const body = document.body;
 
 function stillLoading() {
@@ -115,7 +122,7 @@ async function boot() {
     readJson("./pyscript.json"),
   ]);
   const name = config.interpreter || "pyodide";
-  const interpreter = INTERPRETERS[name];
+  const interpreter = interpreterNamed(name);
   if (!interpreter) {
     throw new Error(`unknown interpreter "${name}" (use ${Object.keys(INTERPRETERS).join(" or ")})`);
   }

@@ -199,3 +199,11 @@ def test_one_shot_callbacks_are_released_after_use_not_piled_up(destroyable: boo
     assert slow in client._pending.values()
     slow(JS_NULL, Obj(sub="auth0|1"))
     assert events[-1][0] == s.PROFILE_OK
+
+
+def test_the_profile_fields_asked_of_userinfo_are_the_sessions_claims() -> None:
+    assert not hasattr(lock_client, "PROFILE_FIELDS")  # one list: session.PROFILE_CLAIMS
+    client, lock, _, events = make_client()
+    client.get_profile("tok", events.append)
+    lock.profile_callbacks[0][1](JS_NULL, Obj(sub="auth0|1", extra="x"))
+    assert tuple(events[0][1][0]) == s.PROFILE_CLAIMS

@@ -1,0 +1,41 @@
+"""web/boot.js picks the interpreter auth0-config.json names (run with node)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+BOOT = Path(__file__).resolve().parents[2] / "web" / "boot.js"
+
+
+def interpreter_named(names: list[object]) -> list[object]:
+    """What boot.js's `interpreterNamed` gives for each name (its label, or null)."""
+    source = BOOT.read_text()
+    table = re.search(r"^const PYODIDE = .*?^};\n", source, re.S | re.M)
+    lookup = re.search(r"^function interpreterNamed\(name\) \{.*?^}\n", source, re.S | re.M)
+    assert table and lookup, "boot.js no longer has INTERPRETERS / interpreterNamed"
+    script = (
+        table.group(0)
+        + lookup.group(0)
+        + f"console.log(JSON.stringify({json.dumps(names)}"
+        + ".map((n) => interpreterNamed(n))"
+        + ".map((v) => (v === undefined ? null : String(v.label)))));"
+    )
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    out = subprocess.run([node, "-e", script], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_only_the_tables_own_names_are_interpreters() -> None:
+    names = ["pyodide", "micropython", "pyodide-stock", "toString", "__proto__", "constructor"]
+    names += ["hasOwnProperty", "", None, 1]
+    labels = interpreter_named(names)
+    assert labels[:3] == ["Pyodide", "MicroPython", "Pyodide (stock)"]
+    assert labels[3:] == [None] * 7
