@@ -15,6 +15,7 @@ application the way results do, with `state`.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 MAX_PARAM = 2048
+CODE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43,128}")
 RESPONSE_TYPES = (
     frozenset({"code"}),
     frozenset({"token"}),
@@ -180,6 +182,8 @@ def _answer(
             raise AuthorizeError("invalid_request", "code_challenge is required (PKCE)")
         if params.get("code_challenge_method", "plain") != "S256":
             raise AuthorizeError("invalid_request", "code_challenge_method must be S256")
+        if not CODE_CHALLENGE.fullmatch(challenge):
+            raise AuthorizeError("invalid_request", "code_challenge must be base64url (43-128)")
 
     new_sid: str | None = None
     user: User | None

@@ -93,7 +93,9 @@ async def read_json(request: Request, *, allow_form: bool = False) -> dict[str, 
             raise BadInput(400, "invalid_request", "Malformed form body") from exc
     try:
         data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # A lone surrogate ("\\ud800") parses but can be neither stored nor sent back.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
         raise BadInput(400, "invalid_request", "Malformed JSON body") from exc
     if not isinstance(data, dict):
         raise BadInput(400, "invalid_request", "The body must be a JSON object")
@@ -113,4 +115,8 @@ def text_field(
         raise BadInput(400, "invalid_request", f"{name} must be a string")
     if len(value) > max_length:
         raise BadInput(400, "invalid_request", f"{name} is too long")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise BadInput(400, "invalid_request", f"{name} is not valid text") from exc
     return value

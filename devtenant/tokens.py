@@ -220,7 +220,7 @@ async def openid_configuration(request: Request) -> Response:
 
 def pkce_matches(verifier: str, challenge: str) -> bool:
     computed = b64url(hashlib.sha256(verifier.encode("ascii")).digest())
-    return hmac.compare_digest(computed, challenge)
+    return hmac.compare_digest(computed.encode("ascii"), challenge.encode("utf-8", "replace"))
 
 
 async def oauth_token(request: Request) -> Response:

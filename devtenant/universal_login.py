@@ -75,7 +75,9 @@ async def submit(request: Request) -> Response:
         return error_page(bad.status, "Invalid request", bad.description)
     params = {k[2:]: v for k, v in form.items() if k.startswith("p:") and isinstance(v, str)}
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, csrf):
+    if not cookie or not hmac.compare_digest(
+        cookie.encode("utf-8", "surrogatepass"), csrf.encode("utf-8", "surrogatepass")
+    ):
         return error_page(403, "Session expired", "Go back to the application and try again.")
     app = tenant.config.application(params.get("client_id"))
     if app is None or params.get("redirect_uri", "") not in app.callbacks:
