@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pages import issue_session
 
 import serve
 from devtenant import TenantConfig, create_app
@@ -181,3 +182,13 @@ def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
     yield context
     problems = browser_problems.unexpected()
     assert not problems, "the page misbehaved:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def ada_session(stack: Stack, site_config: dict[str, Any]) -> dict[str, str]:
+    """A session the tenant issued to its first user, for `pages.load_with_stored`; the
+    tenant's request log starts after it."""
+    user = stack.user
+    values = issue_session(stack, site_config["clientId"], user.email, user.password)
+    stack.admin("DELETE", "requests")
+    return values

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pages import DECIDED, expect_session, open_logged_out
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.interpreter_agnostic]  # picks its own
-
-DECIDE_MS = 60_000
 
 
 def vendor_paths(requests: list[str], app_url: str) -> set[str]:
@@ -26,20 +25,18 @@ def vendor_paths(requests: list[str], app_url: str) -> set[str]:
 
 
 def walk_through(page: Page, stack: Any) -> None:
-    body = page.locator("body")
-    page.goto(stack.app_url + "/")
-    expect(body).to_have_attribute("data-session", "logged-out", timeout=DECIDE_MS)
+    open_logged_out(page, stack.app_url)
 
     page.click("#btn-login")
     page.fill('.auth0-lock input[name="email"]', stack.user.email)
     page.fill('.auth0-lock input[name="password"]', stack.user.password)
     page.click(".auth0-lock-submit")
-    expect(body).to_have_attribute("data-session", "logged-in", timeout=DECIDE_MS)
-    expect(page.locator("#profile-name")).to_have_text(stack.user.name, timeout=DECIDE_MS)
+    expect_session(page, "logged-in")
+    expect(page.locator("#profile-name")).to_have_text(stack.user.name, timeout=DECIDED)
 
     page.reload()
-    expect(body).to_have_attribute("data-session", "logged-in", timeout=DECIDE_MS)
-    expect(page.locator("#profile-name")).to_have_text(stack.user.name, timeout=DECIDE_MS)
+    expect_session(page, "logged-in")
+    expect(page.locator("#profile-name")).to_have_text(stack.user.name, timeout=DECIDED)
     expect(page.locator("#btn-login")).to_be_hidden()
 
 

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from pages import LOCK_UI, submit_lock
 from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -31,7 +32,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.interpreter_agnostic]  # Lock alone, 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE_DIR = Path(__file__).resolve().parent / "lock_plain"
 VENDOR = ROOT / "dist" / "vendor"
-LOCK_UI = 30_000
 ADA, ADA_PASSWORD = "ada@example.com", "Lovelace-1815"
 
 
@@ -98,13 +98,6 @@ def open_lock(page: Page, plain: PlainSite, screen: str = "login") -> None:
     expect(page.locator(".auth0-lock-widget input[name=email]")).to_be_visible(timeout=LOCK_UI)
 
 
-def submit(page: Page, email: str, password: str | None) -> None:
-    page.locator(".auth0-lock-widget input[name=email]").fill(email)
-    if password is not None:
-        page.locator(".auth0-lock-widget input[name=password]").fill(password)
-    page.locator(".auth0-lock-widget button[type=submit]").click()
-
-
 def lock_event(page: Page, name: str) -> Any:
     """The payload of Lock's first `name` event on this page, waiting for it."""
     page.wait_for_function(
@@ -131,7 +124,7 @@ def test_wrong_password_shows_locks_error(
 ) -> None:
     browser_problems.allow(r"status of 403")  # the tenant's refusal of /co/authenticate
     open_lock(page, plain)
-    submit(page, ADA, "not-the-password")
+    submit_lock(page, ADA, "not-the-password")
     expect(page.locator(".auth0-global-message-error")).to_contain_text(
         "Wrong email or password", timeout=LOCK_UI
     )
@@ -141,7 +134,7 @@ def test_wrong_password_shows_locks_error(
 
 def test_login_profile_check_session_and_logout(page: Page, plain: PlainSite) -> None:
     open_lock(page, plain)
-    submit(page, ADA, ADA_PASSWORD)
+    submit_lock(page, ADA, ADA_PASSWORD)
     result = lock_event(page, "authenticated")
     assert result["accessToken"] and result["idToken"]
     assert result["tokenType"] == "Bearer" and result["expiresIn"] == 7200
@@ -168,7 +161,7 @@ def test_login_profile_check_session_and_logout(page: Page, plain: PlainSite) ->
 
 def test_sign_up_creates_the_user_and_logs_in(page: Page, plain: PlainSite) -> None:
     open_lock(page, plain, screen="signUp")
-    submit(page, "grace@example.com", "Hopper-1906")
+    submit_lock(page, "grace@example.com", "Hopper-1906")
     result = lock_event(page, "authenticated")
     assert result["idTokenPayload"]["email"] == "grace@example.com"
     users = [u["email"] for u in plain.admin("GET", "users")]
@@ -180,7 +173,7 @@ def test_forgot_password_sends_a_reset_email_whose_link_sets_a_new_password(
     page: Page, plain: PlainSite
 ) -> None:
     open_lock(page, plain, screen="forgotPassword")
-    submit(page, ADA, None)
+    submit_lock(page, ADA, None)
     expect(page.locator(".auth0-global-message-success")).to_contain_text(
         "We've just sent you an email to reset your password.", timeout=LOCK_UI
     )
@@ -193,5 +186,5 @@ def test_forgot_password_sends_a_reset_email_whose_link_sets_a_new_password(
     expect(page.locator("h1")).to_have_text("Password changed")
 
     open_lock(page, plain)
-    submit(page, ADA, "Babbage-1822")
+    submit_lock(page, ADA, "Babbage-1822")
     assert lock_event(page, "authenticated")["idTokenPayload"]["email"] == ADA

@@ -6,17 +6,20 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from pages import (
+    DECIDED,
+    KEYS,
+    LOCK_UI,
+    expect_session,
+    log_out,
+    open_lock,
+    open_logged_out,
+    stored_keys,
+    submit_lock,
+)
 from playwright.sync_api import Page, Route, expect
 
 pytestmark = pytest.mark.e2e
-
-DECIDED = 60_000
-LOCK_UI = 30_000
-KEYS = ("id_token", "access_token", "expires_at")
-
-
-def expect_session(page: Page, value: str) -> None:
-    expect(page.locator("body")).to_have_attribute("data-session", value, timeout=DECIDED)
 
 
 def expect_start_error(page: Page, text: str) -> None:
@@ -37,18 +40,13 @@ def test_micropython_runs_the_same_session_flow(
     site_config["interpreter"] = "micropython"
     scripts: list[str] = []
     page.on("request", lambda r: scripts.append(r.url))
-    page.goto(stack.app_url + "/")
-    expect_session(page, "logged-out")
+    open_logged_out(page, stack.app_url)
     expect(page.locator("#runtime")).to_contain_text("MicroPython")
     assert any(u.endswith("/vendor/micropython/micropython.wasm") for u in scripts)
     assert not any("/vendor/pyodide/" in u for u in scripts)
 
-    page.locator("#btn-login").click()
-    email = page.locator(".auth0-lock-widget input[name=email]")
-    expect(email).to_be_visible(timeout=LOCK_UI)
-    email.fill(stack.user.email)
-    page.locator(".auth0-lock-widget input[name=password]").fill(stack.user.password)
-    page.locator(".auth0-lock-widget button[type=submit]").click()
+    open_lock(page)
+    submit_lock(page, stack.user.email, stack.user.password)
     expect_session(page, "logged-in")
     expect(page.locator("#profile-name")).to_have_text(stack.user.name)
     stored = page.evaluate("() => ({...localStorage})")
@@ -58,14 +56,8 @@ def test_micropython_runs_the_same_session_flow(
 
     page.reload()
     expect_session(page, "logged-in")
-    with page.expect_navigation(timeout=DECIDED):
-        page.locator("#btn-logout").click()
-    expect_session(page, "logged-out")
-    assert page.evaluate("keys => keys.map(k => localStorage.getItem(k))", list(KEYS)) == [
-        None,
-        None,
-        None,
-    ]
+    log_out(page, timeout=DECIDED)
+    assert stored_keys(page) == dict.fromkeys(KEYS)
 
 
 @pytest.mark.parametrize(
@@ -143,8 +135,7 @@ def test_lock_that_cannot_start_is_reported_inline(
 ) -> None:
     browser_problems.allow(r"status of 404")  # the tenant has no such client
     site_config["clientId"] = "no-such-client"
-    page.goto(stack.app_url + "/")
-    expect_session(page, "logged-out")
+    open_logged_out(page, stack.app_url)
     expect(page.locator("#notice")).to_contain_text("no-such-client", timeout=LOCK_UI)
 
 

@@ -11,15 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pages import KEYS, expect_session, load_with_stored, log_out, stored_keys, userinfo_calls
 from playwright.sync_api import Page, Route, expect
-from test_session_stored import (
-    KEYS,
-    expect_session,
-    issue_session,
-    load_with_stored,
-    stored_keys,
-    userinfo_calls,
-)
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +21,13 @@ COULD_NOT_VERIFY = "Could not verify your session"
 ABORTED = r"ERR_FAILED|ERR_CONNECTION_REFUSED|Failed to load resource|net::"
 
 
-@pytest.fixture
-def ada_session(stack: Any, site_config: dict[str, Any]) -> dict[str, str]:
-    user = stack.user
-    values = issue_session(stack, site_config["clientId"], user.email, user.password)
-    stack.admin("DELETE", "requests")
-    return values
+def load_with_failing_userinfo(
+    page: Page, stack: Any, values: dict[str, str], status: int, times: int
+) -> None:
+    """Open the app on the stored `values` with the tenant's next `times` /userinfo answers
+    replaced by `status`."""
+    stack.admin("POST", "faults", json={"endpoint": "userinfo", "status": status, "times": times})
+    load_with_stored(page, stack, values)
 
 
 def expect_unverified(page: Page, stack: Any, values: dict[str, str], reason: str) -> None:
@@ -94,8 +88,7 @@ def test_a_5xx_or_429_keeps_the_session_and_retry_now_confirms_it(
     reason: str,
 ) -> None:
     browser_problems.allow(f"status of {status}")
-    stack.admin("POST", "faults", json={"endpoint": "userinfo", "status": status, "times": 2})
-    load_with_stored(page, stack, ada_session)
+    load_with_failing_userinfo(page, stack, ada_session, status, times=2)
     expect_unverified(page, stack, ada_session, reason)
     # The second answer is refused too; Retry Now asks a third time without waiting.
     expect(page.locator("#notice")).to_contain_text("Retrying in 4 seconds", timeout=RETRY)
@@ -108,8 +101,7 @@ def test_a_401_removes_the_session(
     page: Page, stack: Any, ada_session: dict[str, str], browser_problems: Any
 ) -> None:
     browser_problems.allow(r"status of 401")
-    stack.admin("POST", "faults", json={"endpoint": "userinfo", "status": 401, "times": 1})
-    load_with_stored(page, stack, ada_session)
+    load_with_failing_userinfo(page, stack, ada_session, 401, times=1)
     expect_session(page, "logged-out")
     expect(page.locator("#notice")).to_contain_text("no longer valid")
     expect(page.locator("#btn-retry")).to_be_hidden()
@@ -121,12 +113,9 @@ def test_log_out_while_unverified_clears_the_session(
     page: Page, stack: Any, ada_session: dict[str, str], browser_problems: Any
 ) -> None:
     browser_problems.allow(r"status of 503")
-    stack.admin("POST", "faults", json={"endpoint": "userinfo", "status": 503, "times": 5})
-    load_with_stored(page, stack, ada_session)
+    load_with_failing_userinfo(page, stack, ada_session, 503, times=5)
     expect_session(page, "unverified")
-    with page.expect_navigation():
-        page.locator("#btn-logout").click()
-    expect_session(page, "logged-out")
+    log_out(page)
     assert stored_keys(page) == dict.fromkeys(KEYS)
 
 

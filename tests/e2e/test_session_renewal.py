@@ -9,20 +9,21 @@ login through Lock, and `checkSession`'s hidden iframe carries it.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
-from test_session_stored import (
+from pages import (
     KEYS,
-    PASSWORD_REALM,
+    authorize_params,
+    co_authenticate_body,
     expect_session,
     load_with_stored,
     stored_keys,
+    stored_values,
 )
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -36,36 +37,17 @@ def issue_in_browser(page: Page, stack: Any, client_id: str) -> dict[str, str]:
     http = page.context.request
     ticket = http.post(
         stack.tenant_url + "/co/authenticate",
-        data={
-            "client_id": client_id,
-            "username": stack.user.email,
-            "password": stack.user.password,
-            "realm": "Username-Password-Authentication",
-            "credential_type": PASSWORD_REALM,
-        },
+        data=co_authenticate_body(client_id, stack.user.email, stack.user.password),
         headers={"Origin": stack.app_url},
     )
     assert ticket.ok, ticket.text()
     redirect = http.get(
         stack.tenant_url + "/authorize",
-        params={
-            "client_id": client_id,
-            "response_type": "token id_token",
-            "redirect_uri": stack.app_url + "/",
-            "scope": "openid profile email",
-            "state": secrets.token_hex(8),
-            "nonce": secrets.token_hex(8),
-            "login_ticket": ticket.json()["login_ticket"],
-        },
+        params=authorize_params(stack, client_id, ticket.json()["login_ticket"]),
         max_redirects=0,
     )
     assert redirect.status == 302, redirect.text()
-    tokens = dict(parse_qsl(urlsplit(redirect.headers["location"]).fragment))
-    return {
-        "id_token": tokens["id_token"],
-        "access_token": tokens["access_token"],
-        "expires_at": str(int(time.time()) + int(tokens["expires_in"])),
-    }
+    return stored_values(redirect.headers["location"])
 
 
 @pytest.fixture
@@ -94,6 +76,16 @@ def load_past_locks_own_check(page: Page, stack: Any, values: dict[str, str]) ->
         lambda r: urlsplit(r.url).path == "/authorize" and "prompt=none" in r.url
     ):
         load_with_stored(page, stack, values)
+
+
+def load_then_fail_renewals(
+    page: Page, stack: Any, values: dict[str, str], error: str, times: int
+) -> None:
+    """Load the page logged in, past Lock's own check; the tenant then answers the next `times`
+    silent /authorize calls with `error`."""
+    load_past_locks_own_check(page, stack, values)
+    stack.admin("POST", "faults", json={"endpoint": "authorize", "error": error, "times": times})
+    expect_session(page, "logged-in")
 
 
 def test_silent_renewal_replaces_the_tokens_before_expiry(
@@ -140,13 +132,7 @@ def test_login_required_on_renewal_logs_out_with_a_notice(
 def test_a_renewal_the_tenant_cannot_serve_is_retried(
     page: Page, stack: Any, short_session: dict[str, str]
 ) -> None:
-    load_past_locks_own_check(page, stack, short_session)
-    stack.admin(
-        "POST",
-        "faults",
-        json={"endpoint": "authorize", "error": "temporarily_unavailable", "times": 1},
-    )
-    expect_session(page, "logged-in")
+    load_then_fail_renewals(page, stack, short_session, "temporarily_unavailable", times=1)
     notice = page.locator("#notice")
     expect(notice).to_contain_text("Could not reach the login server", timeout=RENEWED)
     expect(page.locator("body")).to_have_attribute("data-session", "logged-in")
@@ -158,13 +144,7 @@ def test_a_renewal_the_tenant_cannot_serve_is_retried(
 def test_a_session_is_not_kept_past_its_end_when_renewal_keeps_failing(
     page: Page, stack: Any, short_session: dict[str, str]
 ) -> None:
-    load_past_locks_own_check(page, stack, short_session)
-    stack.admin(
-        "POST",
-        "faults",
-        json={"endpoint": "authorize", "error": "server_error", "times": 100},
-    )
-    expect_session(page, "logged-in")
+    load_then_fail_renewals(page, stack, short_session, "server_error", times=100)
     expect(page.locator("body")).to_have_attribute("data-session", "logged-out", timeout=RENEWED)
     assert time.time() >= int(short_session["expires_at"]) - 1  # at the end, not before
     expect(page.locator("#notice")).to_contain_text("has expired")

@@ -8,81 +8,26 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import httpx
 import pytest
+from pages import (
+    KEYS,
+    expect_session,
+    issue_session,
+    load_with_stored,
+    stored_keys,
+    userinfo_calls,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
-
-DECIDED = 60_000
-KEYS = ("id_token", "access_token", "expires_at")
-PASSWORD_REALM = "http://auth0.com/oauth/grant-type/password-realm"
 
 # The page's notices (py/session.py NOTICES), by what went wrong.
 UNREADABLE = "could not be read"
 EXPIRED = "has expired"
 INVALID = "no longer valid"
-
-
-def expect_session(page: Page, value: str) -> None:
-    expect(page.locator("body")).to_have_attribute("data-session", value, timeout=DECIDED)
-
-
-def issue_session(stack: Any, client_id: str, email: str, password: str) -> dict[str, str]:
-    """Log in at the tenant as Lock does (/co/authenticate, then /authorize with the ticket)."""
-    with httpx.Client(base_url=stack.tenant_url, timeout=10) as http:
-        ticket = http.post(
-            "/co/authenticate",
-            json={
-                "client_id": client_id,
-                "username": email,
-                "password": password,
-                "realm": "Username-Password-Authentication",
-                "credential_type": PASSWORD_REALM,
-            },
-            headers={"Origin": stack.app_url},
-        )
-        ticket.raise_for_status()
-        redirect = http.get(
-            "/authorize",
-            params={
-                "client_id": client_id,
-                "response_type": "token id_token",
-                "redirect_uri": stack.app_url + "/",
-                "scope": "openid profile email",
-                "state": secrets.token_hex(8),
-                "nonce": secrets.token_hex(8),
-                "login_ticket": ticket.json()["login_ticket"],
-            },
-        )
-    assert redirect.status_code == 302, redirect.text
-    tokens = dict(parse_qsl(urlsplit(redirect.headers["location"]).fragment))
-    return {
-        "id_token": tokens["id_token"],
-        "access_token": tokens["access_token"],
-        "expires_at": str(int(time.time()) + int(tokens["expires_in"])),
-    }
-
-
-def load_with_stored(page: Page, stack: Any, values: dict[str, str]) -> None:
-    """Write `values` into the app origin's localStorage, then open the app."""
-    page.goto(stack.app_url + "/auth0-config.json")
-    page.evaluate(
-        "values => { for (const [k, v] of Object.entries(values)) localStorage.setItem(k, v) }",
-        values,
-    )
-    page.goto(stack.app_url + "/")
-
-
-def stored_keys(page: Page) -> dict[str, Any]:
-    return page.evaluate(
-        "keys => Object.fromEntries(keys.map(k => [k, localStorage.getItem(k)]))", list(KEYS)
-    )
 
 
 def b64url(data: bytes) -> str:
@@ -97,24 +42,12 @@ def with_claims(token: str, **changes: Any) -> str:
     return ".".join([head, b64url(json.dumps(claims).encode()), signature])
 
 
-def userinfo_calls(stack: Any) -> list[int]:
-    return [r["status"] for r in stack.requests_to("/userinfo") if r["method"] == "GET"]
-
-
 def expect_removed_with_notice(page: Page, notice: str) -> None:
     expect_session(page, "logged-out")
     expect(page.locator("#notice")).to_be_visible()
     expect(page.locator("#notice")).to_contain_text(notice)
     expect(page.locator("#btn-login")).to_be_visible()
     assert stored_keys(page) == dict.fromkeys(KEYS)
-
-
-@pytest.fixture
-def ada_session(stack: Any, site_config: dict[str, Any]) -> dict[str, str]:
-    user = stack.user
-    values = issue_session(stack, site_config["clientId"], user.email, user.password)
-    stack.admin("DELETE", "requests")
-    return values
 
 
 def test_a_valid_stored_session_is_kept(

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pages import KEYS, log_in_through_lock, log_out, open_logged_out, stored_keys
 from playwright.sync_api import Page, expect
-from test_session_flow import log_in_through_lock
-from test_session_stored import KEYS, expect_session
 
 pytestmark = pytest.mark.e2e
 
@@ -38,18 +37,10 @@ def check_session(page: Page, site_config: dict[str, Any]) -> str:
     return page.evaluate(CHECK_SESSION, [site_config["clientId"], site_config["domain"]])
 
 
-def session_in(page: Page, area: str) -> dict[str, Any]:
-    return page.evaluate(
-        "([area, keys]) => Object.fromEntries(keys.map(k => [k, window[area].getItem(k)]))",
-        [area, list(KEYS)],
-    )
-
-
 def two_tabs(page: Page, stack: Any) -> tuple[Page, Page]:
     other = page.context.new_page()
     for tab in (page, other):
-        tab.goto(stack.app_url + "/")
-        expect_session(tab, "logged-out")
+        open_logged_out(tab, stack.app_url)
     return page, other
 
 
@@ -65,17 +56,15 @@ def test_login_and_logout_reach_the_other_tab(
     expect(two.locator("#profile-name")).to_have_text(stack.user.name)
     expect(two.locator("#notice")).to_be_hidden()
     if storage == "sessionStorage":  # each tab keeps its own copy
-        assert session_in(two, "sessionStorage")["id_token"] == issued
-        assert session_in(two, "localStorage") == dict.fromkeys(KEYS)
+        assert stored_keys(two, "sessionStorage")["id_token"] == issued
+        assert stored_keys(two, "localStorage") == dict.fromkeys(KEYS)
 
-    with one.expect_navigation():
-        one.locator("#btn-logout").click()
-    expect_session(one, "logged-out")
+    log_out(one)
     expect(two.locator("body")).to_have_attribute("data-session", "logged-out", timeout=SYNCED)
     expect(two.locator("#notice")).to_contain_text(ELSEWHERE)
     expect(two.locator("#btn-login")).to_be_visible()
     area = "sessionStorage" if storage == "sessionStorage" else "localStorage"
-    assert session_in(two, area) == dict.fromkeys(KEYS)
+    assert stored_keys(two, area) == dict.fromkeys(KEYS)
 
 
 def test_federated_logout_logs_out_every_tab_and_ends_the_tenant_session(
@@ -88,9 +77,7 @@ def test_federated_logout_logs_out_every_tab_and_ends_the_tenant_session(
     assert check_session(two, site_config) == "tokens"  # the control: the tenant session lives
 
     stack.admin("DELETE", "requests")
-    with one.expect_navigation(url=stack.app_url + "/"):
-        one.locator("#btn-logout").click()
-    expect_session(one, "logged-out")
+    log_out(one, url=stack.app_url + "/")
     assert [r["status"] for r in stack.requests_to("/v2/logout")] == [302]
     expect(two.locator("body")).to_have_attribute("data-session", "logged-out", timeout=SYNCED)
     expect(two.locator("#notice")).to_contain_text(ELSEWHERE)

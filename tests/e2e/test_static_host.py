@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
+from pages import expect_session, log_in_through_lock, open_logged_out
 from playwright.sync_api import Page, expect
-from test_session_flow import expect_session, log_in_through_lock
 
 import serve
 from devtenant import TenantConfig, create_app
@@ -95,8 +95,7 @@ def wait_until_serving(url: str, server: subprocess.Popen[bytes]) -> None:
 def test_the_built_site_logs_in_and_out_from_a_plain_static_server(
     page: Page, static_site: dict[str, Any]
 ) -> None:
-    page.goto(static_site["url"] + "/")
-    expect_session(page, "logged-out")
+    open_logged_out(page, static_site["url"])
 
     issued = log_in_through_lock(page, static_site["user"])
     assert page.evaluate("() => localStorage.getItem('id_token')") == issued

@@ -39,6 +39,42 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def pkce(challenge: str) -> dict[str, str]:
+    """The /authorize parameters that bind a code to `challenge` (S256)."""
+    return {"code_challenge": challenge, "code_challenge_method": "S256"}
+
+
+def code_form(code: str, verifier: str, **extra: str) -> dict[str, str]:
+    """A `POST /oauth/token` body that trades `code` for tokens, as the app's client sends it."""
+    return {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "code": code,
+        "code_verifier": verifier,
+        "redirect_uri": CALLBACK,
+        **extra,
+    }
+
+
+def preflight(
+    client: TestClient,
+    path: str,
+    method: str,
+    origin: str = APP_ORIGIN,
+    request_headers: str | None = None,
+) -> Any:
+    """A browser's CORS preflight for a `method` request to `path` from `origin`."""
+    headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    if request_headers is not None:
+        headers["Access-Control-Request-Headers"] = request_headers
+    return client.options(path, headers=headers)
+
+
+def userinfo(client: TestClient, token: str, **headers: str) -> Any:
+    """`GET /userinfo` with `token` as the bearer (`headers`: more request headers)."""
+    return client.get("/userinfo", headers={"Authorization": f"Bearer {token}", **headers})
+
+
 def verify_with_joserfc(client: TestClient, token: str, now: int, **claims: Any) -> jwt.Token:
     """Check `token` with joserfc (not the signing library) against the served JWKS."""
     keys = KeySet.import_key_set(client.get("/.well-known/jwks.json").json())

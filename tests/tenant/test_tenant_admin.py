@@ -12,6 +12,7 @@ from tenant_support import (
     ISSUER_BASE,
     T0,
     Flow,
+    userinfo,
     verify_with_joserfc,
 )
 
@@ -127,13 +128,12 @@ def test_lifetimes_set_token_expiry(client: TestClient, flow: Flow) -> None:
 
 def test_injected_userinfo_fault_answers_the_next_call_only(client: TestClient, flow: Flow) -> None:
     token = flow.login_tokens()["access_token"]
-    headers = {"Authorization": f"Bearer {token}", "Origin": APP_ORIGIN}
     client.post("/_dev/faults", json={"endpoint": "userinfo", "status": 500})
-    failed = client.get("/userinfo", headers=headers)
+    failed = userinfo(client, token, Origin=APP_ORIGIN)
     assert failed.status_code == 500
     assert failed.json()["error"] == "server_error"
     assert failed.headers["access-control-allow-origin"] == APP_ORIGIN
-    assert client.get("/userinfo", headers=headers).status_code == 200
+    assert userinfo(client, token, Origin=APP_ORIGIN).status_code == 200
 
 
 def test_injected_fault_repeats_for_the_given_number_of_calls(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
-from tenant_support import ADA, CLIENT_ID, Flow
+from tenant_support import ADA, CLIENT_ID, Flow, userinfo
 
 from devtenant import TenantConfig, create_app
 from devtenant.__main__ import parse_args
@@ -107,7 +107,7 @@ def test_users_and_signing_key_persist_across_restarts(tmp_path: Path) -> None:
     second = TestClient(create_app(db_path=db), base_url="http://localhost:8001")
     assert sorted(u["email"] for u in second.get("/_dev/users").json()) == [ADA, "p@example.com"]
     assert second.get("/.well-known/jwks.json").json()["keys"][0]["kid"] == kid
-    profile = second.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+    profile = userinfo(second, access_token)
     assert profile.status_code == 200
 
 

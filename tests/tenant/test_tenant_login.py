@@ -18,6 +18,7 @@ from tenant_support import (
     T0,
     Flow,
     fragment,
+    preflight,
     verify_with_joserfc,
 )
 
@@ -35,13 +36,8 @@ def test_co_authenticate_answers_a_login_ticket_with_cors_for_the_listed_origin(
 
 
 def test_co_authenticate_preflight_echoes_requested_headers(client: TestClient) -> None:
-    response = client.options(
-        "/co/authenticate",
-        headers={
-            "Origin": APP_ORIGIN,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type,auth0-client",
-        },
+    response = preflight(
+        client, "/co/authenticate", "POST", request_headers="content-type,auth0-client"
     )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == APP_ORIGIN
@@ -51,10 +47,7 @@ def test_co_authenticate_preflight_echoes_requested_headers(client: TestClient) 
 
 
 def test_preflight_from_an_unlisted_origin_gets_no_cors_headers(client: TestClient) -> None:
-    response = client.options(
-        "/co/authenticate",
-        headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
-    )
+    response = preflight(client, "/co/authenticate", "POST", origin="http://evil.example")
     assert response.status_code == 403
     assert "access-control-allow-origin" not in response.headers
 

@@ -14,8 +14,12 @@ from tenant_support import (
     ISSUER,
     T0,
     Flow,
+    code_form,
+    pkce,
     pkce_pair,
+    preflight,
     query,
+    userinfo,
     verify_with_joserfc,
 )
 
@@ -42,10 +46,7 @@ def test_discovery_document_names_the_issuer_with_its_trailing_slash(client: Tes
 
 def test_userinfo_returns_the_profile_for_an_access_token(flow: Flow, client: TestClient) -> None:
     access_token = flow.login_tokens()["access_token"]
-    response = client.get(
-        "/userinfo",
-        headers={"Authorization": f"Bearer {access_token}", "Origin": APP_ORIGIN},
-    )
+    response = userinfo(client, access_token, Origin=APP_ORIGIN)
     assert response.status_code == 200
     profile = response.json()
     assert profile["email"] == ADA and profile["email_verified"] is True
@@ -58,26 +59,19 @@ def test_userinfo_returns_the_profile_for_an_access_token(flow: Flow, client: Te
 
 def test_userinfo_profile_follows_the_granted_scope(flow: Flow, client: TestClient) -> None:
     access_token = flow.login_tokens(scope="openid email")["access_token"]
-    profile = client.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"}).json()
+    profile = userinfo(client, access_token).json()
     assert set(profile) == {"sub", "email", "email_verified"}
 
 
 def test_userinfo_preflight_allows_the_authorization_header(client: TestClient) -> None:
-    response = client.options(
-        "/userinfo",
-        headers={
-            "Origin": APP_ORIGIN,
-            "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization,auth0-client",
-        },
-    )
+    response = preflight(client, "/userinfo", "GET", request_headers="authorization,auth0-client")
     assert response.status_code == 204
     assert response.headers["access-control-allow-headers"] == "authorization,auth0-client"
 
 
 def test_userinfo_refuses_an_id_token(flow: Flow, client: TestClient) -> None:
     id_token = flow.login_tokens()["id_token"]
-    response = client.get("/userinfo", headers={"Authorization": f"Bearer {id_token}"})
+    response = userinfo(client, id_token)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_token"
     assert response.headers["www-authenticate"].startswith("Bearer")
@@ -100,7 +94,7 @@ def test_userinfo_refuses_an_expired_access_token(
 ) -> None:
     access_token = flow.login_tokens()["access_token"]
     clock.advance(7200)
-    response = client.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+    response = userinfo(client, access_token)
     assert response.status_code == 401
     assert "expired" in response.json()["error_description"]
 
@@ -110,7 +104,7 @@ def test_userinfo_refuses_a_token_whose_user_was_deleted(
 ) -> None:
     access_token = flow.login_tokens()["access_token"]
     assert client.delete(f"/_dev/users/{ADA}").status_code == 204
-    response = client.get("/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+    response = userinfo(client, access_token)
     assert response.status_code == 401
 
 
@@ -119,7 +113,7 @@ def test_userinfo_refuses_a_token_signed_by_another_tenant(flow: Flow, client: T
 
     other = Flow(TestClient(create_app(), base_url="http://localhost:8001"))
     foreign = other.login_tokens()["access_token"]
-    response = client.get("/userinfo", headers={"Authorization": f"Bearer {foreign}"})
+    response = userinfo(client, foreign)
     assert response.status_code == 401
 
 
@@ -127,23 +121,14 @@ def test_userinfo_refuses_a_token_signed_by_another_tenant(flow: Flow, client: T
 
 
 def code_login(flow: Flow, challenge: str, **params: str) -> dict[str, str]:
-    response = flow.login(
-        response_type="code", code_challenge=challenge, code_challenge_method="S256", **params
-    )
+    response = flow.login(response_type="code", **pkce(challenge), **params)
     assert response.status_code == 302, response.text
     assert response.headers["location"].startswith(CALLBACK + "?")
     return query(response.headers["location"])
 
 
 def exchange(client: TestClient, code: str, verifier: str, **extra: str) -> Any:
-    form = {
-        "grant_type": "authorization_code",
-        "client_id": CLIENT_ID,
-        "code": code,
-        "code_verifier": verifier,
-        "redirect_uri": CALLBACK,
-        **extra,
-    }
+    form = code_form(code, verifier, **extra)
     return client.post("/oauth/token", data=form, headers={"Origin": APP_ORIGIN})
 
 
@@ -158,23 +143,14 @@ def test_code_with_pkce_exchanges_for_tokens_at_oauth_token(flow: Flow, client: 
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["access-control-allow-origin"] == APP_ORIGIN
     verify_with_joserfc(client, body["id_token"], T0, iss=ISSUER, aud=CLIENT_ID, nonce="nn")
-    profile = client.get("/userinfo", headers={"Authorization": f"Bearer {body['access_token']}"})
+    profile = userinfo(client, body["access_token"])
     assert profile.json()["email"] == ADA
 
 
 def test_oauth_token_accepts_a_json_body(flow: Flow, client: TestClient) -> None:
     verifier, challenge = pkce_pair()
     code = code_login(flow, challenge)["code"]
-    response = client.post(
-        "/oauth/token",
-        json={
-            "grant_type": "authorization_code",
-            "client_id": CLIENT_ID,
-            "code": code,
-            "code_verifier": verifier,
-            "redirect_uri": CALLBACK,
-        },
-    )
+    response = client.post("/oauth/token", json=code_form(code, verifier))
     assert response.status_code == 200
 
 
@@ -222,9 +198,7 @@ def test_code_flow_requires_s256_pkce(flow: Flow) -> None:
 def test_code_flow_silent_authentication_uses_the_session(flow: Flow, client: TestClient) -> None:
     flow.login()
     verifier, challenge = pkce_pair()
-    response = flow.check_session(
-        response_type="code", code_challenge=challenge, code_challenge_method="S256"
-    )
+    response = flow.check_session(response_type="code", **pkce(challenge))
     assert '"code": "' in response.text
 
 

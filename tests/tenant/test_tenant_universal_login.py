@@ -15,6 +15,8 @@ from tenant_support import (
     ISSUER,
     T0,
     Flow,
+    code_form,
+    pkce,
     pkce_pair,
     query,
     verify_with_joserfc,
@@ -32,8 +34,7 @@ def start_spa_login(flow: Flow, challenge: str, **params: str) -> Any:
     return flow.authorize(
         response_type="code",
         response_mode="query",
-        code_challenge=challenge,
-        code_challenge_method="S256",
+        **pkce(challenge),
         auth0Client="eyJuYW1lIjoiYXV0aDAtc3BhLWpzIn0=",
         **params,
     )
@@ -64,23 +65,9 @@ def test_hosted_login_completes_the_code_flow_with_pkce(flow: Flow, client: Test
     assert final.status_code == 302
     params = query(final.headers["location"])
     assert params["state"] == "s2"
-    tokens = client.post(
-        "/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "client_id": CLIENT_ID,
-            "code": params["code"],
-            "code_verifier": verifier,
-            "redirect_uri": CALLBACK,
-        },
-    ).json()
+    tokens = client.post("/oauth/token", data=code_form(params["code"], verifier)).json()
     verify_with_joserfc(client, tokens["id_token"], T0, iss=ISSUER, aud=CLIENT_ID, nonce="n2")
-    assert (
-        '"code": "'
-        in flow.check_session(
-            response_type="code", code_challenge=challenge, code_challenge_method="S256"
-        ).text
-    )
+    assert '"code": "' in flow.check_session(response_type="code", **pkce(challenge)).text
 
 
 def test_hosted_login_with_a_wrong_password_shows_the_form_again(
