@@ -192,6 +192,8 @@ def _answer(
         grant = tenant.store.take_login_ticket(ticket)
         if grant is None or grant.expires_at <= tenant.clock.now():
             raise AuthorizeError("access_denied", "Invalid or expired login ticket")
+        if not tenant.ticket_bound(request, ticket):
+            raise AuthorizeError("access_denied", "The login ticket was not issued to this browser")
         if grant.client_id != app.client_id:
             raise AuthorizeError("access_denied", "The login ticket was issued to another client")
         user = tenant.store.user_by_id(grant.user_id)

@@ -1,8 +1,11 @@
 """`POST /co/authenticate`: cross-origin username/password login, answered with a login ticket.
 
-Lock posts `{client_id, username, password, realm, credential_type}` and then navigates to
-`/authorize?...&login_ticket=...`. The ticket is single-use and short-lived; `/co/verify` is
-not needed because the ticket alone identifies the login.
+Lock posts `{client_id, username, password, realm, credential_type}` (with credentials) and
+then navigates to `/authorize?...&login_ticket=...`. The ticket is single-use and short-lived,
+and bound to the browser that earned it: the answer sets an HttpOnly `devtenant_co` cookie
+holding the ticket's hash, and `/authorize` refuses a ticket arriving without it (so a page
+cannot log a victim's browser into the attacker's account with the attacker's ticket).
+Auth0's `/co/verify` cross-origin fallback is not implemented.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ async def authenticate(request: Request) -> Response:
     tenant.store.add_login_ticket(
         ticket, user.user_id, client_id, tenant.clock.now() + tenant.config.login_ticket_seconds
     )
-    return JSONResponse(
+    response = JSONResponse(
         {
             "login_ticket": ticket,
             "co_verifier": secrets.token_urlsafe(24),
@@ -66,3 +69,5 @@ async def authenticate(request: Request) -> Response:
         },
         headers={"Cache-Control": "no-store"},
     )
+    tenant.bind_ticket(response, ticket)
+    return response

@@ -6,6 +6,8 @@ One `Tenant` lives on `app.state.tenant`; endpoint modules read it from the requ
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import secrets
 from collections import deque
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from typing import Any
 
 import anyio.to_thread
 from starlette.requests import Request
+from starlette.responses import Response
 
 from .clock import Clock
 from .config import SeedUser, TenantConfig, TokenLifetimes
@@ -194,6 +197,32 @@ class Tenant:
         if user is None or user.blocked:
             return None
         return sid, user
+
+    # login tickets ----------------------------------------------------------------------
+
+    TICKET_COOKIE = "devtenant_co"
+
+    @staticmethod
+    def ticket_digest(ticket: str) -> str:
+        return hashlib.sha256(ticket.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def bind_ticket(self, response: Response, ticket: str) -> None:
+        """Tie `ticket` to the browser that earned it: /authorize wants this cookie back."""
+        response.set_cookie(
+            self.TICKET_COOKIE,
+            self.ticket_digest(ticket),
+            max_age=max(1, self.config.login_ticket_seconds),
+            path="/authorize",
+            httponly=True,
+            samesite="lax",
+            secure=self.config.issuer.startswith("https:"),
+        )
+
+    def ticket_bound(self, request: Request, ticket: str) -> bool:
+        """Whether the browser presenting `ticket` is the one it was issued to."""
+        cookie = request.cookies.get(self.TICKET_COOKIE, "")
+        expected = self.ticket_digest(ticket)
+        return hmac.compare_digest(cookie.encode("utf-8", "replace"), expected.encode("ascii"))
 
     # admin ------------------------------------------------------------------------------
 

@@ -99,4 +99,6 @@ async def submit(request: Request) -> Response:
         tenant.clock.now() + tenant.config.login_ticket_seconds,
     )
     query = urlencode({**params, "login_ticket": ticket})
-    return RedirectResponse(f"/authorize?{query}", status_code=303)
+    response = RedirectResponse(f"/authorize?{query}", status_code=303)
+    tenant.bind_ticket(response, ticket)
+    return response
