@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -164,6 +165,36 @@ class RequestLogMiddleware:
         await self.app(scope, receive, recording_send)
 
 
+class FrameGuardMiddleware:
+    """No other site may frame the tenant's HTML pages (clickjacking the login or admin page).
+
+    A page that names its own `frame-ancestors` (the web_message answer auth0-js loads in a
+    hidden iframe of the app) keeps them; every other HTML page gets `frame-ancestors 'none'`
+    and `X-Frame-Options: DENY`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def guarded_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                csp = headers.get("content-security-policy", "")
+                html = headers.get("content-type", "").lower().startswith("text/html")
+                if html and "frame-ancestors" not in csp:
+                    policy = "frame-ancestors 'none'"
+                    headers["Content-Security-Policy"] = f"{csp}; {policy}" if csp else policy
+                    headers["X-Frame-Options"] = "DENY"
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 
@@ -228,5 +259,6 @@ def create_app(
     )
     app.state.tenant = tenant
     app.add_middleware(RequestLogMiddleware, tenant=tenant)
+    app.add_middleware(FrameGuardMiddleware)
     app.add_middleware(LocalHostOnlyMiddleware, tenant=tenant)
     return app
