@@ -215,13 +215,19 @@ def _application(data: Any) -> Application:
     web_origins = _strings(data.get("web_origins", []), "web_origins")
     for origin in web_origins:
         _check_origin(origin, "web_origins")
+    callbacks = _strings(data.get("callbacks", []), "callbacks")
+    logout_urls = _strings(data.get("allowed_logout_urls", []), "allowed_logout_urls")
+    for url in callbacks:
+        _check_url(url, "callbacks")
+    for url in logout_urls:
+        _check_url(url, "allowed_logout_urls")
     return Application(
         client_id=data["client_id"],
         name=str(data.get("name", "Default App")),
         app_type=str(data.get("app_type", "spa")),
-        callbacks=_strings(data.get("callbacks", []), "callbacks"),
+        callbacks=callbacks,
         web_origins=web_origins,
-        allowed_logout_urls=_strings(data.get("allowed_logout_urls", []), "allowed_logout_urls"),
+        allowed_logout_urls=logout_urls,
     )
 
 
@@ -239,6 +245,36 @@ def _seed_user(data: Any) -> SeedUser:
 
 
 def _check_origin(value: str, what: str) -> None:
-    parts = urlsplit(value.rstrip("/"))
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
-        raise ConfigError(f"{what}: {value!r} is not an origin like http://localhost:8000")
+    """An origin exactly as a browser sends it: lowercase `scheme://host[:port]`, nothing else."""
+    problem = ConfigError(f"{what}: {value!r} is not an origin like http://localhost:8000")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise problem from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or value != value.lower()
+        or value != f"{parts.scheme}://{parts.netloc}"
+        or any(c.isspace() for c in value)
+    ):
+        raise problem
+
+
+def _check_url(value: str, what: str) -> None:
+    """An absolute http(s) URL without a fragment (callbacks and logout URLs)."""
+    problem = ConfigError(f"{what}: {value!r} is not an absolute http(s) URL without a fragment")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise problem from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "#" in value
+        or any(c.isspace() for c in value)
+    ):
+        raise problem
