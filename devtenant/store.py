@@ -253,6 +253,7 @@ class Store:
         return [u for u in map(self._user, rows) if u is not None]
 
     def update_user(self, user_id: str, now: float, **fields: Any) -> User | None:
+        """Change `fields`; a new password also ends the user's sessions."""
         unknown = set(fields) - _USER_UPDATABLE
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}")
@@ -264,6 +265,8 @@ class Store:
             )
             if fields.get("blocked") is False:
                 self._run("UPDATE users SET failed_logins = 0 WHERE user_id = ?", (user_id,))
+            if "password_hash" in fields:
+                self.end_sessions(user_id)
         return self.user_by_id(user_id)
 
     def delete_user(self, user_id: str) -> bool:
@@ -371,6 +374,14 @@ class Store:
     def session_user(self, sid: str, now: float) -> str | None:
         row = self._one("SELECT user_id FROM sessions WHERE sid = ? AND expires_at > ?", (sid, now))
         return None if row is None else str(row["user_id"])
+
+    def end_sessions(self, user_id: str) -> None:
+        """Log the user out everywhere: sessions and login tickets not yet used."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+            self._db.execute("DELETE FROM login_tickets WHERE user_id = ?", (user_id,))
+            self._db.execute("COMMIT")
 
     def delete_session(self, sid: str) -> None:
         self._run("DELETE FROM sessions WHERE sid = ?", (sid,))
