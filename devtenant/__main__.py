@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         args.db.unlink()
     app = create_app(config, db_path=args.db, admin=not args.no_admin)
     print(f"devtenant {config.tenant}: issuer {config.issuer} (database {args.db})", flush=True)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info")
+    # No access log: its lines would carry query strings, login tickets among them.
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="info", access_log=False)
     return 0
 
 

@@ -23,7 +23,7 @@ from .config import SeedUser, TokenLifetimes
 from .errors import BadInput, oauth_error, read_json, text_field
 from .passwords import hash_password
 from .store import UserExists, iso_time
-from .tenant import FAULT_ENDPOINTS, Fault
+from .tenant import Fault
 
 if TYPE_CHECKING:
     from .tenant import Tenant
@@ -188,10 +188,9 @@ async def faults(request: Request) -> Response:
     if request.method == "POST":
         data = await read_json(request)
         endpoint = text_field(data, "endpoint", max_length=100)
-        if endpoint not in FAULT_ENDPOINTS:
-            raise BadInput(
-                400, "invalid_request", f"endpoint must be one of {', '.join(FAULT_ENDPOINTS)}"
-            )
+        names: tuple[str, ...] = request.app.state.fault_endpoints
+        if endpoint not in names:
+            raise BadInput(400, "invalid_request", f"endpoint must be one of {', '.join(names)}")
         error = text_field(data, "error", max_length=100, required=False)
         default_status = 400 if error else 500
         status = _integer(data, "status", low=400, high=599, default=default_status)

@@ -105,6 +105,13 @@ ADMIN_SURFACES: tuple[Surface, ...] = (
 )
 
 
+# Names for fault injection (`POST /_dev/faults {"endpoint": ...}`); /authorize applies its own.
+FAULT_ENDPOINTS: tuple[str, ...] = (
+    "authorize",
+    *dict.fromkeys(s.fault for s in SURFACES if s.fault is not None),
+)
+
+
 def fault_response(fault: Fault, shape: str) -> Response:
     error = fault.error or {401: "unauthorized", 429: "too_many_requests"}.get(
         fault.status, "server_error" if fault.status >= 500 else "invalid_request"
@@ -258,6 +265,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.tenant = tenant
+    app.state.fault_endpoints = FAULT_ENDPOINTS
     app.add_middleware(RequestLogMiddleware, tenant=tenant)
     app.add_middleware(FrameGuardMiddleware)
     app.add_middleware(LocalHostOnlyMiddleware, tenant=tenant)

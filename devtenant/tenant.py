@@ -26,21 +26,6 @@ from .tokens import Signer
 # Auth0's brute-force protection: this many consecutive failures block the user.
 BLOCK_AFTER_FAILURES = 10
 
-# Names for fault injection (`POST /_dev/faults {"endpoint": ...}`).
-FAULT_ENDPOINTS = (
-    "client",
-    "language",
-    "authorize",
-    "co_authenticate",
-    "token",
-    "userinfo",
-    "jwks",
-    "openid_configuration",
-    "signup",
-    "change_password",
-    "logout",
-)
-
 
 @dataclass
 class Fault:
