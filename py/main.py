@@ -19,10 +19,13 @@ browser = window.window
 
 
 async def read_config():
-    response = await fetch("./auth0-config.json")
-    if not response.ok:
-        raise RuntimeError(f"auth0-config.json: HTTP {response.status}")
-    config = json.loads(await response.text())
+    handed = getattr(window, "sessionAppConfig", None)  # boot.js has read it already
+    if handed is None or is_none(handed):
+        response = await fetch("./auth0-config.json")
+        if not response.ok:
+            raise RuntimeError(f"auth0-config.json: HTTP {response.status}")
+        handed = await response.text()
+    config = json.loads(str(handed))
     for key in ("domain", "clientId"):
         if not isinstance(config.get(key), str) or not config[key]:
             raise ValueError(f"auth0-config.json: '{key}' is missing")

@@ -29,7 +29,7 @@ const INTERPRETERS = {
     type: "mpy",
     module: "./vendor/micropython/micropython.mjs",
     wasm: "./vendor/micropython/micropython.wasm",
-    modulepreload: [],
+    modulepreload: ["./vendor/micropython/micropython.mjs"],
     fetchpreload: [],
     label: "MicroPython",
   },
@@ -121,6 +121,8 @@ async function boot() {
     readJson("./auth0-config.json"),
     readJson("./pyscript.json"),
   ]);
+  // Handed to py/main.py, which would otherwise fetch it a second time.
+  globalThis.sessionAppConfig = JSON.stringify(config);
   const name = config.interpreter || "pyodide";
   const interpreter = interpreterNamed(name);
   if (!interpreter) {
