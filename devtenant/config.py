@@ -34,7 +34,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 DATABASE_CONNECTION = "Username-Password-Authentication"
 PASSWORD_POLICIES = ("none", "low", "fair", "good", "excellent")
@@ -244,9 +244,8 @@ def _seed_user(data: Any) -> SeedUser:
     )
 
 
-def _check_origin(value: str, what: str) -> None:
-    """An origin exactly as a browser sends it: lowercase `scheme://host[:port]`, nothing else."""
-    problem = ConfigError(f"{what}: {value!r} is not an origin like http://localhost:8000")
+def _http_url_parts(value: str, problem: ConfigError) -> SplitResult:
+    """`value` split, if it is an http(s) URL with a host, a valid port and no white space."""
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 (raises ValueError on a bad port)
@@ -255,26 +254,23 @@ def _check_origin(value: str, what: str) -> None:
     if (
         parts.scheme not in ("http", "https")
         or not parts.hostname
-        or "@" in parts.netloc
-        or value != value.lower()
-        or value != f"{parts.scheme}://{parts.netloc}"
         or any(c.isspace() for c in value)
     ):
+        raise problem
+    return parts
+
+
+def _check_origin(value: str, what: str) -> None:
+    """An origin exactly as a browser sends it: lowercase `scheme://host[:port]`, nothing else."""
+    problem = ConfigError(f"{what}: {value!r} is not an origin like http://localhost:8000")
+    parts = _http_url_parts(value, problem)
+    if "@" in parts.netloc or value != value.lower() or value != f"{parts.scheme}://{parts.netloc}":
         raise problem
 
 
 def _check_url(value: str, what: str) -> None:
     """An absolute http(s) URL without a fragment (callbacks and logout URLs)."""
     problem = ConfigError(f"{what}: {value!r} is not an absolute http(s) URL without a fragment")
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018 (raises ValueError on a bad port)
-    except ValueError as exc:
-        raise problem from exc
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or "#" in value
-        or any(c.isspace() for c in value)
-    ):
+    _http_url_parts(value, problem)
+    if "#" in value:
         raise problem
