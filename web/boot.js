@@ -44,6 +44,12 @@ function interpreterNamed(name) {
 
 const body = document.body;
 
+// boot.js is the first deferred script: DOMContentLoaded comes once the ones after it (Lock,
+// Lockr) have run, and Python must not start before they have.
+const deferredScriptsRan = new Promise((resolve) => {
+  document.addEventListener("DOMContentLoaded", resolve, { once: true });
+});
+
 function stillLoading() {
   return body.dataset.session === "loading";
 }
@@ -137,6 +143,7 @@ async function boot() {
   script.src = "./py/main.py";
   script.setAttribute("config", JSON.stringify({ ...pyscriptConfig, interpreter: interpreter.module }));
   body.append(script);
+  await deferredScriptsRan;
   try {
     await import("./vendor/pyscript/core.js");
   } catch (error) {
