@@ -120,7 +120,7 @@ def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
     content_type: str,
     text: str,
 ) -> None:
-    browser_problems.allow(r"status of 404|wasm|WebAssembly")
+    browser_problems.allow(r"status of 404|wasm|WebAssembly|ArrayBuffer instantiation")
 
     def broken(route: Route) -> None:
         route.fulfill(status=status, body=b"\0asm-not-really", content_type=content_type)

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
+import anyio
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from starlette.testclient import TestClient
@@ -136,3 +139,13 @@ class Flow:
 
     def check_session(self, **params: str) -> Any:
         return self.authorize(response_mode="web_message", prompt="none", **params)
+
+
+T = TypeVar("T")
+
+
+def run_async(function: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """Run an async function to completion on a fresh event loop in a thread of its own:
+    after the e2e tests, Playwright's sync API holds an event loop on the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(anyio.run, function, *args).result()

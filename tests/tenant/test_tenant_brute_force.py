@@ -9,7 +9,15 @@ import anyio
 import httpx
 import pytest
 from starlette.applications import Starlette
-from tenant_support import ADA, ADA_PASSWORD, APP_ORIGIN, CLIENT_ID, CONNECTION, ISSUER_BASE
+from tenant_support import (
+    ADA,
+    ADA_PASSWORD,
+    APP_ORIGIN,
+    CLIENT_ID,
+    CONNECTION,
+    ISSUER_BASE,
+    run_async,
+)
 
 import devtenant.tenant
 from devtenant.passwords import verify_password
@@ -58,7 +66,7 @@ def test_parallel_wrong_passwords_are_checked_at_most_ten_times_and_a_late_right
     passwords = [f"wrong-{i}" for i in range(15)]
     passwords.insert(right_at, ADA_PASSWORD)
 
-    responses = anyio.run(_burst, app, passwords)
+    responses = run_async(_burst, app, passwords)
 
     statuses = [r.status_code for r in responses]
     assert 200 not in statuses, statuses
@@ -73,7 +81,7 @@ def test_parallel_wrong_passwords_are_checked_at_most_ten_times_and_a_late_right
 def test_a_parallel_burst_of_wrong_passwords_sends_one_blocked_email(
     app: Starlette, tenant: Tenant
 ) -> None:
-    responses: list[Any] = anyio.run(_burst, app, [f"wrong-{i}" for i in range(25)])
+    responses: list[Any] = run_async(_burst, app, [f"wrong-{i}" for i in range(25)])
     assert {r.status_code for r in responses} <= {403, 429}
     assert sum(r.status_code == 403 for r in responses) <= BLOCK_AFTER_FAILURES - 1
     assert [e.kind for e in tenant.store.emails()] == ["blocked_account"]
