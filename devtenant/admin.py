@@ -22,7 +22,7 @@ from .authorize import origin_of
 from .config import SeedUser, TokenLifetimes
 from .errors import BadInput, oauth_error, read_json, text_field
 from .passwords import hash_password
-from .store import UserExists, iso_time
+from .store import User, UserExists, iso_time
 from .tenant import Fault
 
 if TYPE_CHECKING:
@@ -104,20 +104,27 @@ async def create_user(request: Request) -> Response:
     return JSONResponse(user.public(), status_code=201)
 
 
+def _no_such_user() -> Response:
+    return oauth_error(404, "not_found", "No such user")
+
+
+def _named_user(request: Request) -> User | None:
+    """The user the path's `{email}` names, or None."""
+    return _tenant(request).store.user_by_email(request.path_params["email"])
+
+
 @guarded
 async def get_user(request: Request) -> Response:
-    user = _tenant(request).store.user_by_email(request.path_params["email"])
-    if user is None:
-        return oauth_error(404, "not_found", "No such user")
-    return JSONResponse(user.public())
+    user = _named_user(request)
+    return _no_such_user() if user is None else JSONResponse(user.public())
 
 
 @guarded
 async def update_user(request: Request) -> Response:
     tenant = _tenant(request)
-    user = tenant.store.user_by_email(request.path_params["email"])
+    user = _named_user(request)
     if user is None:
-        return oauth_error(404, "not_found", "No such user")
+        return _no_such_user()
     data = await read_json(request)
     changes: dict[str, Any] = {}
     for name in ("name", "nickname", "picture"):
@@ -131,17 +138,14 @@ async def update_user(request: Request) -> Response:
         password = text_field(data, "password", max_length=1024)
         changes["password_hash"] = await anyio.to_thread.run_sync(hash_password, password)
     updated = tenant.store.update_user(user.user_id, tenant.clock.now(), **changes)
-    if updated is None:
-        return oauth_error(404, "not_found", "No such user")
-    return JSONResponse(updated.public())
+    return _no_such_user() if updated is None else JSONResponse(updated.public())
 
 
 @guarded
 async def delete_user(request: Request) -> Response:
-    tenant = _tenant(request)
-    user = tenant.store.user_by_email(request.path_params["email"])
-    if user is None or not tenant.store.delete_user(user.user_id):
-        return oauth_error(404, "not_found", "No such user")
+    user = _named_user(request)
+    if user is None or not _tenant(request).store.delete_user(user.user_id):
+        return _no_such_user()
     return Response(status_code=204)
 
 
