@@ -5,7 +5,9 @@
 // One PyScript config (./pyscript.json: which modules to load) serves every interpreter; the
 // interpreter module is added here. `preload` starts the downloads the interpreter would only
 // ask for one after another (module -> module -> stdlib); its wasm is left to the interpreter,
-// whose streaming compile keeps V8's code cache working on repeat visits.
+// whose streaming compile keeps V8's code cache working on repeat visits. The tuned modules
+// export `prestart()`: the interpreter starts loading at once, while PyScript is still loading,
+// and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
 const PYODIDE = "./vendor/pyodide/";
 const INTERPRETERS = {
   pyodide: {
@@ -27,7 +29,7 @@ const INTERPRETERS = {
   },
   micropython: {
     type: "mpy",
-    module: "./vendor/micropython/micropython.mjs",
+    module: "./vendor/micropython/early.mjs",
     wasm: "./vendor/micropython/micropython.wasm",
     modulepreload: ["./vendor/micropython/micropython.mjs"],
     fetchpreload: [],
@@ -121,6 +123,15 @@ async function checkWasm(url) {
   }
 }
 
+// Starts the interpreter now if its module can (the stock Pyodide module cannot). A module
+// that fails to load is reported when PyScript imports it.
+function prestart(url) {
+  import(url).then(
+    (module) => module.prestart?.(),
+    () => {},
+  );
+}
+
 async function boot() {
   watchForStartupErrors();
   const [config, pyscriptConfig] = await Promise.all([
@@ -137,6 +148,7 @@ async function boot() {
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
+  prestart(interpreter.module);
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;

@@ -103,7 +103,7 @@ def test_boot_script_names_local_interpreters_and_pyscript() -> None:
     for needle in (
         "./pyscript.json",
         "fast.mjs",
-        "./vendor/micropython/micropython.mjs",
+        "./vendor/micropython/early.mjs",
         "./vendor/pyscript/core.js",
         "./py/main.py",
     ):
