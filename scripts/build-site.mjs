@@ -15,6 +15,7 @@
 import { createRequire } from "node:module";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -191,8 +192,7 @@ async function precompiledStdlib() {
   );
   return cached(`stdlib-${key}.zip`, async () => {
     console.log("compiling the stdlib with Pyodide's CPython (cached afterwards)...");
-    const { loadPyodide } = await import(pathToFileURL(path.join(dir, "pyodide.mjs")).href);
-    const pyodide = await loadPyodide({ indexURL: `${dir}${path.sep}`, stdout: () => {} });
+    const pyodide = await nodePyodide();
     pyodide.FS.writeFile("/tmp/stdlib-in.zip", stdlib);
     pyodide.runPython(COMPILE_STDLIB_PY);
     const kept = pyodide.globals
@@ -202,6 +202,97 @@ async function precompiledStdlib() {
     if (kept.length) console.log(`  kept as source (syntax errors): ${kept.join(", ")}`);
     return Buffer.from(pyodide.FS.readFile("/tmp/stdlib-out.zip"));
   });
+}
+
+// The stdlib a page starts with. Pyodide's bootstrap imports ~190 modules; PyScript's Python
+// and the app's py/ add a few (html, ...). Only those go into the start zip (3.6 MB instead of
+// 10.6 MB stored): found by importing, under Pyodide in Node, every stdlib module those sources
+// name, then reading sys.modules. Everything else stays importable: fast.mjs adds a finder that
+// fetches the full precompiled zip on the first import the start zip cannot serve.
+
+const START_STDLIB = "python_stdlib.start.pyc.zip";
+
+// Runs inside Pyodide started on the full precompiled zip (mounted at /lib/python3X.zip).
+const START_STDLIB_PY = String.raw`
+import ast, importlib, sys, zipfile
+
+def start_stdlib(out_path, sources):
+    mounted = "/lib/python%d%d.zip/" % sys.version_info[:2]
+    with zipfile.ZipFile(mounted.rstrip("/")) as full:
+        infos = sorted(full.infolist(), key=lambda i: i.filename)
+        modules = {module_name(i.filename) for i in infos if i.filename.endswith(".pyc")}
+        for text in sources:
+            for name in imported_names(ast.parse(text)):
+                if name in modules:
+                    try:
+                        importlib.import_module(name)
+                    except Exception:
+                        pass  # e.g. needs a browser; the finder serves it if ever imported
+        used = set()
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None) or ""
+            if file.startswith(mounted):
+                used.add(file[len(mounted):])
+        folders = {f[: i + 1] for f in used for i, c in enumerate(f) if c == "/"}
+        with zipfile.ZipFile(out_path, "w") as out:
+            for info in infos:
+                if info.filename in used or info.filename in folders:
+                    out.writestr(info, full.read(info))
+    return sorted(modules - {module_name(f) for f in used})
+
+def module_name(file):
+    name = file.removesuffix(".pyc").replace("/", ".")
+    return name.removesuffix(".__init__")
+
+def imported_names(tree):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (node.module + "." + alias.name for alias in node.names)
+`;
+
+// The Python sources a page runs: the app's py/ and PyScript's own package.
+function pageSources() {
+  const pyscriptStdlib = path.join(packageDir("@pyscript/core"), "src", "stdlib", "pyscript");
+  const dirs = [path.join(ROOT, "py"), pyscriptStdlib];
+  return dirs.flatMap((dir) =>
+    listFiles(dir, (f) => f.endsWith(".py")).map((f) => readInput(path.join(dir, f)).toString()),
+  );
+}
+
+// { zip, elsewhere }: the start zip, and the names of the modules only the full zip has.
+async function startStdlib(full) {
+  const sources = pageSources();
+  if (!sources.length) fail("no Python sources found for the start stdlib");
+  const key = sha256(Buffer.concat([full, Buffer.from(START_STDLIB_PY), ...sources.map(Buffer.from)]));
+  const [zip, elsewhere] = await cachedAll(
+    [`start-stdlib-${key}.zip`, `start-stdlib-${key}.json`],
+    async () => {
+      console.log("selecting the start stdlib under Pyodide (cached afterwards)...");
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "build-site-"));
+      try {
+        const fullPath = path.join(tmp, "full.zip");
+        fs.writeFileSync(fullPath, full);
+        const pyodide = await nodePyodide({ stdLibURL: fullPath });
+        pyodide.runPython(START_STDLIB_PY);
+        const names = pyodide.globals
+          .get("start_stdlib")("/tmp/start.zip", pyodide.toPy(sources))
+          .toJs();
+        return [Buffer.from(pyodide.FS.readFile("/tmp/start.zip")), Buffer.from(JSON.stringify(names))];
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  );
+  return { zip, elsewhere: JSON.parse(elsewhere) };
+}
+
+async function nodePyodide(options = {}) {
+  const dir = packageDir("pyodide");
+  const { loadPyodide } = await import(pathToFileURL(path.join(dir, "pyodide.mjs")).href);
+  return loadPyodide({ indexURL: `${dir}${path.sep}`, stdout: () => {}, ...options });
 }
 
 // boot.js may start the interpreter while PyScript itself is still loading (its core, its
@@ -241,7 +332,7 @@ const onlyKeys = (options, allowed) => Object.keys(options).every((key) => allow
 // PyScript imports the `interpreter` URL, calls its `loadPyodide` with `indexURL` set to the
 // module's folder, and reads `version`; so this sits beside pyodide.mjs. The stock pyodide.mjs
 // stays usable on its own (the naive reference).
-function fastWrapper(version) {
+function fastWrapper(version, elsewhere) {
   return `// Pyodide ${version} with a precompiled standard library. Generated by scripts/build-site.mjs.
 // Use as PyScript's "interpreter": "./vendor/pyodide/fast.mjs" (relative to the page).
 import { loadPyodide as loadStock, version } from "./pyodide.mjs";
@@ -251,15 +342,68 @@ export { version };
 // The .pyc files only load on the interpreter that compiled them.
 const BUILT_FOR = ${JSON.stringify(version)};
 const HERE = new URL(".", import.meta.url).href;
-const STDLIB = new URL(${JSON.stringify(PRECOMPILED_STDLIB)}, import.meta.url).href;
+const START_STDLIB = new URL(${JSON.stringify(START_STDLIB)}, import.meta.url).href;
+const FULL_STDLIB = new URL(${JSON.stringify(PRECOMPILED_STDLIB)}, import.meta.url).href;
+// The modules only the full zip has: the first import of one fetches it.
+const ELSEWHERE = ${JSON.stringify(elsewhere)};
 ${EARLY_START_JS}
-function load(options = {}) {
+async function load(options = {}) {
   if (version !== BUILT_FOR) {
-    return Promise.reject(
-      new Error(\`fast.mjs was built for Pyodide \${BUILT_FOR}, found \${version}: rebuild the site\`),
-    );
+    throw new Error(\`fast.mjs was built for Pyodide \${BUILT_FOR}, found \${version}: rebuild the site\`);
   }
-  return loadStock({ ...options, indexURL: HERE, stdLibURL: options.stdLibURL ?? STDLIB });
+  const custom = options.stdLibURL !== undefined;
+  const pyodide = await loadStock({ ...options, indexURL: HERE, stdLibURL: options.stdLibURL ?? START_STDLIB });
+  if (!custom) addFullStdlib(pyodide);
+  return pyodide;
+}
+
+// Imports are synchronous, so is this request; the bytes travel as x-user-defined text.
+function fetchBytesSync(url) {
+  const request = new XMLHttpRequest();
+  request.open("GET", url, false);
+  request.overrideMimeType("text/plain; charset=x-user-defined");
+  request.send();
+  if (request.status !== 200) throw new Error(\`\${url}: HTTP \${request.status}\`);
+  const text = request.responseText;
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+  return bytes;
+}
+
+const FULL_STDLIB_FINDER = \`
+import sys, zipimport
+
+class FullStdlibFinder:
+    """Finds the stdlib modules the start zip leaves out, in the full zip (fetched once)."""
+
+    path = "/lib/python_stdlib_full.zip"
+
+    def __init__(self, names, fetch):
+        self.names = frozenset(names)
+        self.fetch = fetch
+        self.fetched = False
+
+    def find_spec(self, name, path=None, target=None):
+        if name not in self.names:
+            return None
+        if not self.fetched:
+            with open(self.path, "wb") as file:
+                file.write(self.fetch().to_bytes())
+            self.fetched = True
+        package = name.rpartition(".")[0].replace(".", "/")
+        where = self.path + "/" + package + "/" if package else self.path
+        return zipimport.zipimporter(where).find_spec(name)
+
+sys.meta_path.append(FullStdlibFinder(names, fetch))
+\`;
+
+function addFullStdlib(pyodide) {
+  const scope = pyodide.toPy({ names: ELSEWHERE, fetch: () => fetchBytesSync(FULL_STDLIB) });
+  try {
+    pyodide.runPython(FULL_STDLIB_FINDER, { globals: scope });
+  } finally {
+    scope.destroy();
+  }
 }
 
 // PyScript passes stdout, stderr and indexURL (this folder, which load() uses anyway).
@@ -305,9 +449,11 @@ export function loadMicroPython(options = {}) {
 
 async function vendorPyodideFast() {
   const version = packageVersion("pyodide");
-  const zip = await precompiledStdlib();
-  emit(`vendor/pyodide/${PRECOMPILED_STDLIB}`, zip);
-  emit("vendor/pyodide/fast.mjs", fastWrapper(version));
+  const full = await precompiledStdlib();
+  const start = await startStdlib(full);
+  emit(`vendor/pyodide/${PRECOMPILED_STDLIB}`, full);
+  emit(`vendor/pyodide/${START_STDLIB}`, start.zip);
+  emit("vendor/pyodide/fast.mjs", fastWrapper(version, start.elsewhere));
 }
 
 // vendor/micropython
@@ -407,15 +553,23 @@ function siteFiles() {
 const cacheUsed = new Set();
 
 async function cached(name, compute) {
-  cacheUsed.add(name);
-  const file = path.join(CACHE, name);
-  if (fs.existsSync(file)) return fs.readFileSync(file);
-  const data = await compute();
-  fs.mkdirSync(CACHE, { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  const [data] = await cachedAll([name], async () => [await compute()]);
   return data;
+}
+
+// Several outputs of one computation, cached together (each file written atomically).
+async function cachedAll(names, compute) {
+  for (const name of names) cacheUsed.add(name);
+  const files = names.map((name) => path.join(CACHE, name));
+  if (files.every((file) => fs.existsSync(file))) return files.map((file) => fs.readFileSync(file));
+  const outputs = await compute();
+  fs.mkdirSync(CACHE, { recursive: true });
+  files.forEach((file, i) => {
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, outputs[i]);
+    fs.renameSync(tmp, file);
+  });
+  return outputs;
 }
 
 function pruneCache() {

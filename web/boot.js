@@ -15,7 +15,7 @@ const INTERPRETERS = {
     module: PYODIDE + "fast.mjs",
     wasm: PYODIDE + "pyodide.asm.wasm",
     modulepreload: [PYODIDE + "pyodide.mjs", PYODIDE + "pyodide.asm.mjs"],
-    fetchpreload: [PYODIDE + "python_stdlib.pyc.zip", PYODIDE + "pyodide-lock.json"],
+    fetchpreload: [PYODIDE + "python_stdlib.start.pyc.zip", PYODIDE + "pyodide-lock.json"],
     label: "Pyodide",
   },
   // Pyodide as npm ships it: the naive reference the benchmark compares against.

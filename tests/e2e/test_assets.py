@@ -118,3 +118,48 @@ def test_pyodide_boots_from_vendor_files(
     assert result["file"].endswith("json/__init__" + stdlib_suffix)
     # Tracebacks keep file and line through the precompiled stdlib too.
     assert any('json/decoder.py", line ' in frame for frame in result["frames"])
+
+
+def test_stdlib_modules_outside_the_start_zip_still_import(
+    stack: Any, site_config: dict, page: Any
+) -> None:
+    """fast.mjs starts on the start zip; other stdlib modules come from the full zip, once."""
+    url = stack.app_url + "/_assets_fallback.html"
+    config = json.dumps({"interpreter": "./vendor/pyodide/fast.mjs"}).replace('"', "&quot;")
+    serve_page(
+        page,
+        url,
+        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
+        '<p id="out">loading</p>'
+        f'<script type="py" config="{config}">\n'
+        "import json, sys\n"
+        "from pyscript import document\n"
+        "start = json.__file__\n"
+        "import difflib, json.tool, email.mime.text\n"
+        "try:\n"
+        "    import no_such_module_anywhere\n"
+        "    missing = 'imported'\n"
+        "except ModuleNotFoundError as exc:\n"
+        "    missing = exc.name\n"
+        "document.getElementById('out').textContent = json.dumps({\n"
+        "    'start': start, 'difflib': difflib.__file__, 'tool': json.tool.__file__,\n"
+        "    'mime': email.mime.text.__file__, 'missing': missing,\n"
+        "    'ratio': difflib.SequenceMatcher(None, 'abcd', 'abce').ratio()})\n"
+        "</script></body></html>",
+        site_config,
+    )
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url.rsplit("/", 1)[-1]))
+    page.goto(url)
+    out = page.locator("#out")
+    out.filter(has_not_text="loading").wait_for(timeout=90_000)
+    result = json.loads(out.text_content())
+    full = "/lib/python_stdlib_full.zip/"
+    assert result["start"] == "/lib/python314.zip/json/__init__.pyc"
+    assert result["difflib"] == full + "difflib.pyc"
+    assert result["tool"] == full + "json/tool.pyc"
+    assert result["mime"] == full + "email/mime/text.pyc"
+    assert result["missing"] == "no_such_module_anywhere"
+    assert result["ratio"] == 0.75
+    assert fetched.count("python_stdlib.start.pyc.zip") == 1
+    assert fetched.count("python_stdlib.pyc.zip") == 1
