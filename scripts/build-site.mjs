@@ -317,7 +317,12 @@ function startable(load, reusable) {
       return early.promise;
     },
     take(options) {
-      if (!early || early.taken || !reusable(options)) return load(options);
+      if (!early) {
+        // Asked before prestart(): this load is the page's one, and a later prestart() reuses it.
+        early = { promise: load(options), taken: true };
+        return early.promise;
+      }
+      if (early.taken || !reusable(options)) return load(options);
       early.taken = true;
       if (options.stdout) early.output.stdout = options.stdout;
       if (options.stderr) early.output.stderr = options.stderr;

@@ -123,11 +123,13 @@ async function checkWasm(url) {
   }
 }
 
-// Starts the interpreter now if its module can (the stock Pyodide module cannot). A module
-// that fails to load is reported when PyScript imports it.
+// Starts the interpreter now if its module can (the stock Pyodide module cannot). Resolves once
+// it has started: PyScript must not ask for the interpreter before, or the page would run two
+// (MicroPython keeps its state in globals). A module that fails to load is reported when
+// PyScript imports it.
 function prestart(url) {
-  import(url).then(
-    (module) => module.prestart?.(),
+  return import(url).then(
+    (module) => void module.prestart?.(),
     () => {},
   );
 }
@@ -148,14 +150,14 @@ async function boot() {
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
-  prestart(interpreter.module);
+  const started = prestart(interpreter.module);
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;
   script.src = "./py/main.py";
   script.setAttribute("config", JSON.stringify({ ...pyscriptConfig, interpreter: interpreter.module }));
   body.append(script);
-  await deferredScriptsRan;
+  await Promise.all([deferredScriptsRan, started]);
   try {
     await import("./vendor/pyscript/core.js");
   } catch (error) {

@@ -150,3 +150,48 @@ def test_an_error_returned_in_the_url_is_shown_inline(
     expect(page.locator("#notice")).to_have_text(description)
     assert page.evaluate("() => location.hash") == ""
     assert page.evaluate("() => localStorage.getItem('id_token')") is None
+
+
+WASM = {
+    "pyodide": "/vendor/pyodide/pyodide.asm.wasm",
+    "micropython": "/vendor/micropython/micropython.wasm",
+}
+
+
+def test_each_page_load_starts_one_interpreter(
+    page: Page, stack: Any, site_config: dict[str, Any], app_interpreter: str
+) -> None:
+    """boot.js starts the interpreter early; PyScript gets that one, never a second.
+
+    Two MicroPythons in one page corrupt each other's globals ("NULL object"); which of the two
+    asks first is a race, likelier on a slower link, so the page runs on an emulated 50 Mbit/s,
+    20 ms one. tests/unit/check_interpreter_wrappers.mjs pins both orders.
+    """
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    link = {
+        "offline": False,
+        "latency": 20,
+        "downloadThroughput": 6.25e6,
+        "uploadThroughput": 6.25e6,
+    }
+    cdp.send("Network.emulateNetworkConditions", link)
+    documents: list[str] = []
+    interpreters: list[str] = []
+
+    def count(request: Any) -> None:
+        app_page = request.url.startswith(stack.app_url)
+        if request.resource_type == "document" and request.frame == page.main_frame and app_page:
+            documents.append(request.url)
+        elif request.method == "GET" and request.url.endswith(WASM[app_interpreter]):
+            interpreters.append(request.url)
+
+    page.on("request", count)
+    open_logged_out(page, stack.app_url)
+    open_lock(page)
+    submit_lock(page, stack.user.email, stack.user.password)  # comes back through a redirect
+    expect_session(page, "logged-in")
+    page.reload()
+    expect_session(page, "logged-in")
+    assert len(documents) == 3, documents
+    assert len(interpreters) == len(documents)

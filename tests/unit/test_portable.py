@@ -29,3 +29,15 @@ def test_portable_check_passes_on_micropython() -> None:
         timeout=60,
     )
     assert done.returncode == 0 and "portable-ok" in done.stdout, done.stdout + done.stderr
+
+
+def test_early_interpreter_start_never_makes_a_second_interpreter() -> None:
+    if shutil.which("node") is None or not (ROOT / "dist/vendor/micropython/early.mjs").is_file():
+        pytest.fail("needs Node.js and the built site: run scripts/setup.sh")
+    done = subprocess.run(
+        ["node", str(HERE / "check_interpreter_wrappers.mjs")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0 and "wrappers-ok" in done.stdout, done.stdout + done.stderr
