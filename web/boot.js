@@ -9,6 +9,7 @@
 // export `prestart()`: the interpreter starts loading at once, while PyScript is still loading,
 // and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
 const PYODIDE = "./vendor/pyodide/";
+const MAIN = "./py/main.py";
 const INTERPRETERS = {
   pyodide: {
     type: "py",
@@ -134,6 +135,18 @@ function prestart(url) {
   );
 }
 
+// The URLs of the files pyscript.json lists ("{PY}/app.py" with "{PY}": "./py" -> ./py/app.py).
+// PyScript fetches them only once the interpreter is ready, one step after another.
+function pyscriptFiles(pyscriptConfig) {
+  const files = pyscriptConfig.files || {};
+  const isVariable = (key) => /^\{\w+\}$/.test(key);
+  const variables = Object.entries(files).filter(([key]) => isVariable(key));
+  const expand = (url) => variables.reduce((out, [key, value]) => out.replaceAll(key, value), url);
+  return Object.keys(files)
+    .filter((key) => !isVariable(key))
+    .map(expand);
+}
+
 async function boot() {
   watchForStartupErrors();
   const [config, pyscriptConfig] = await Promise.all([
@@ -149,12 +162,13 @@ async function boot() {
   }
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
+  preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
   const started = prestart(interpreter.module);
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;
-  script.src = "./py/main.py";
+  script.src = MAIN;
   script.setAttribute("config", JSON.stringify({ ...pyscriptConfig, interpreter: interpreter.module }));
   body.append(script);
   await Promise.all([deferredScriptsRan, started]);
