@@ -257,6 +257,9 @@ def imported_names(tree):
 function pageSources() {
   const pyscriptStdlib = path.join(packageDir("@pyscript/core"), "src", "stdlib", "pyscript");
   const dirs = [path.join(ROOT, "py"), pyscriptStdlib];
+  for (const dir of dirs) {
+    if (!fs.existsSync(dir)) fail(`missing input: ${path.relative(ROOT, dir)}/ (its Python sources)`);
+  }
   return dirs.flatMap((dir) =>
     listFiles(dir, (f) => f.endsWith(".py")).map((f) => readInput(path.join(dir, f)).toString()),
   );
