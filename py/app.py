@@ -25,8 +25,11 @@ class App:
         clock=time.time,
         timer=None,
         tabs=None,
+        url_fragment=None,
     ):
         self.state = session.initial_state(config, home_url)
+        # None: unknown, so wait for Lock to parse the URL before deciding.
+        self.login_in_url = url_fragment is None or session.login_response_in(url_fragment)
         self.store = store
         self.lock = lock
         self.view = view
@@ -53,11 +56,11 @@ class App:
         }
 
     def start(self):
-        """Listen to Lock and read storage; Lock parses the URL hash right after."""
+        """Listen to Lock and read storage; without a login in the URL, decide at once."""
         self.lock.on_events(self.dispatch)
         if self.tabs is not None:
             self.tabs.listen(self.dispatch)
-        self.dispatch(session.page_loaded(storage.load(self.store)))
+        self.dispatch(session.page_loaded(storage.load(self.store), self.login_in_url))
 
     def dispatch(self, event):
         try:

@@ -72,6 +72,7 @@ async def start():
         home_url=origin + "/",
         timer=Timer(browser, create_proxy),
         tabs=tabs.create(kind, browser, store, create_proxy, is_none),
+        url_fragment=str(window.location.hash),
     )
     for element_id, event in (
         ("btn-login", session.login_clicked),

@@ -122,9 +122,22 @@ CANCEL_TIMER = "cancel_timer"
 # --- events -----------------------------------------------------------------
 
 
-def page_loaded(stored):
-    """`stored`: {key: str or None} as read from storage for `KEYS`."""
-    return (PAGE_LOADED, stored)
+def page_loaded(stored, login_in_url=True):
+    """`stored`: {key: str or None} as read from storage for `KEYS`. `login_in_url`: whether
+    the URL may carry a login for Lock to parse (`login_response_in`); if not, the session is
+    decided at once instead of after Lock's `hash_parsed`."""
+    return (PAGE_LOADED, (stored, bool(login_in_url)))
+
+
+# What Lock looks for in a URL fragment coming back from /authorize.
+LOGIN_RESPONSE_KEYS = ("access_token", "id_token", "error")
+
+
+def login_response_in(fragment):
+    """Whether a URL fragment ("#access_token=...&state=...") holds a login response."""
+    text = fragment if isinstance(fragment, str) else ""
+    pairs = text.lstrip("#").split("&")
+    return any(pair.split("=", 1)[0] in LOGIN_RESPONSE_KEYS for pair in pairs)
 
 
 def hash_parsed(has_result):
@@ -596,8 +609,12 @@ def _decide_stored(state, now):
     return _check(state.but(profile=None), session, effects, now)
 
 
-def _on_page_loaded(state, stored, now):
-    return state.but(phase=LOADING, stored=stored or {}), []
+def _on_page_loaded(state, value, now):
+    stored, login_in_url = value
+    state = state.but(phase=LOADING, stored=stored or {})
+    if login_in_url:
+        return state, []  # Lock's hash_parsed / authenticated decide
+    return _decide_stored(state, now)
 
 
 def _on_hash_parsed(state, has_result, now):

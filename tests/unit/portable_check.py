@@ -85,6 +85,10 @@ state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW + 3600)
 state, fx = s.step(state, s.hash_parsed(False), NOW + 3600)
 assert fx == [(s.CLEAR_STORAGE, None), (s.SHOW_LOGGED_OUT, s.NOTICES[s.EXPIRED])]
 
+assert s.login_response_in("#access_token=a&state=b") and not s.login_response_in("#top")
+state, fx = s.step(s.initial_state({}), s.page_loaded({}, False), NOW)
+assert fx == [(s.SHOW_LOGGED_OUT, "")]
+
 options = lock_client.lock_options({"domain": "http://localhost:1", "clientId": "c"}, "http://a")
 assert options["overrides"]["__token_issuer"] == "http://localhost:1/"
 assert lock_client.failure_kind(503) == s.SERVER

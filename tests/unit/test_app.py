@@ -45,6 +45,7 @@ class Page:
         clock: FakeClock | None = None,
         store: Any = None,
         channels: FakeChannels | None = None,
+        url_fragment: str | None = None,
     ) -> None:
         self.doc = FakeDocument()
         self.lock = FakeLock()
@@ -71,6 +72,7 @@ class Page:
             clock=self.clock,
             timer=Timer(self.window, self.proxies),
             tabs=tabs.create(kind, self.window, self.store, self.proxies, is_none),
+            url_fragment=url_fragment,
         )
         for element_id, event in (
             ("btn-login", session.login_clicked),
@@ -118,6 +120,24 @@ def test_visit_login_reload_logout() -> None:
     page.doc.elements["btn-logout"].click()
     assert web.items == {}
     assert page.visited == ["http://app.test/"]
+
+
+def test_a_plain_url_is_decided_without_waiting_for_lock() -> None:
+    web = FakeWebStorage()
+    assert Page(web, url_fragment="").session == "logged-out"
+    storage.save(
+        storage.WebStorage(web, is_none),
+        {"id_token": id_token(), "access_token": "at", "expires_at": str(NOW + 60)},
+    )
+    page = Page(web, url_fragment="#section")
+    assert page.lock.calls == [("getProfile", "at")]  # before Lock's hash_parsed
+    page.answer_profile(None, PROFILE)
+    assert page.session == "logged-in"
+    page.lock.emit("hash_parsed", None)
+    assert (page.session, page.lock.calls) == ("logged-in", [("getProfile", "at")])
+
+    page = Page(web, url_fragment="#access_token=new&state=s")  # a login coming back
+    assert (page.session, page.lock.calls) == ("loading", [])
 
 
 def test_rejected_token_at_load_is_removed_with_a_notice() -> None:

@@ -50,6 +50,43 @@ def test_nothing_is_decided_before_lock_has_parsed_the_hash() -> None:
     assert effects == []
 
 
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("", False),
+        ("#", False),
+        ("#section-2", False),
+        ("#tab=profile&x=1", False),
+        ("#access_token=a&state=s", True),
+        ("#state=s&id_token=t", True),
+        ("#error=login_required&state=s", True),
+        ("access_token=a", True),
+        ("#access_token", True),
+        (None, False),
+    ],
+)
+def test_a_login_response_in_the_url_is_recognised(fragment: Any, expected: bool) -> None:
+    assert s.login_response_in(fragment) is expected
+
+
+def test_without_a_login_in_the_url_the_session_is_decided_at_once() -> None:
+    state, effects = run([s.page_loaded(stored(), login_in_url=False)])
+    assert state.phase == s.CHECKING
+    assert effects == [(s.CALL_GET_PROFILE, "access-1")]
+    state, effects = run([s.page_loaded({}, login_in_url=False)])
+    assert (state.phase, effects) == (s.LOGGED_OUT, [(s.SHOW_LOGGED_OUT, "")])
+    # Lock's own "nothing in the hash" comes later and changes nothing.
+    again, more = s.step(state, s.hash_parsed(False), NOW)
+    assert (again, more) == (state, [])
+
+
+def test_with_a_login_in_the_url_the_stored_session_waits_for_lock() -> None:
+    state, effects = run([s.page_loaded(stored(), login_in_url=True)])
+    assert (state.phase, effects) == (s.LOADING, [])
+    state, effects = run([s.page_loaded(stored(), True), s.hash_parsed(True)])
+    assert (state.phase, effects) == (s.AUTHENTICATING, [])
+
+
 def test_valid_stored_session_is_checked_with_the_access_token() -> None:
     state, effects = run([s.page_loaded(stored()), s.hash_parsed(False)])
     assert state.phase == s.CHECKING
