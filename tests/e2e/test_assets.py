@@ -83,6 +83,32 @@ def test_lock_english_dictionary_registers_itself(stack: Any, site_config: dict,
     assert (lang, title) == ("en", "Auth0")
 
 
+def run_python(
+    page: Any, stack: Any, site_config: dict, interpreter: str, code: str
+) -> dict[str, Any]:
+    """Run `code` on a bare PyScript page with `interpreter` (a module under vendor/); the code
+    puts a JSON answer into `out`, returned here."""
+    url = stack.app_url + "/_assets_python.html"
+    config = json.dumps({"interpreter": f"./vendor/{interpreter}"}).replace('"', "&quot;")
+    serve_page(
+        page,
+        url,
+        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
+        '<p id="out">loading</p>'
+        f'<script type="py" config="{config}">\n'
+        "import json\n"
+        "from pyscript import document\n"
+        f"{code}\n"
+        "document.getElementById('out').textContent = json.dumps(out)\n"
+        "</script></body></html>",
+        site_config,
+    )
+    page.goto(url)
+    answer = page.locator("#out")
+    answer.filter(has_not_text="loading").wait_for(timeout=90_000)
+    return json.loads(answer.text_content())
+
+
 @pytest.mark.parametrize(
     ("interpreter", "stdlib_suffix"),
     [("pyodide/pyodide.mjs", ".py"), ("pyodide/fast.mjs", ".pyc")],
@@ -92,29 +118,15 @@ def test_pyodide_boots_from_vendor_files(
     stack: Any, site_config: dict, page: Any, interpreter: str, stdlib_suffix: str
 ) -> None:
     """Both interpreter modules start PyScript; fast.mjs imports the stdlib as bytecode."""
-    url = stack.app_url + "/_assets_pyodide.html"
-    config = json.dumps({"interpreter": f"./vendor/{interpreter}"}).replace('"', "&quot;")
-    serve_page(
-        page,
-        url,
-        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
-        '<p id="out">loading</p>'
-        f'<script type="py" config="{config}">\n'
-        "import json, sys, traceback\n"
-        "from pyscript import document\n"
+    code = (
+        "import sys, traceback\n"
         "try:\n"
         "    json.loads('{')\n"
         "except ValueError:\n"
         "    frames = [f for f in traceback.format_exc().splitlines() if 'decoder.py' in f]\n"
-        "document.getElementById('out').textContent = json.dumps(\n"
-        "    {'file': json.__file__, 'version': sys.version.split()[0], 'frames': frames})\n"
-        "</script></body></html>",
-        site_config,
+        "out = {'file': json.__file__, 'version': sys.version.split()[0], 'frames': frames}"
     )
-    page.goto(url)
-    out = page.locator("#out")
-    out.filter(has_not_text="loading").wait_for(timeout=90_000)
-    result = json.loads(out.text_content())
+    result = run_python(page, stack, site_config, interpreter, code)
     assert result["file"].endswith("json/__init__" + stdlib_suffix)
     # Tracebacks keep file and line through the precompiled stdlib too.
     assert any('json/decoder.py", line ' in frame for frame in result["frames"])
@@ -124,16 +136,7 @@ def test_stdlib_modules_outside_the_start_zip_still_import(
     stack: Any, site_config: dict, page: Any
 ) -> None:
     """fast.mjs starts on the start zip; other stdlib modules come from the full zip, once."""
-    url = stack.app_url + "/_assets_fallback.html"
-    config = json.dumps({"interpreter": "./vendor/pyodide/fast.mjs"}).replace('"', "&quot;")
-    serve_page(
-        page,
-        url,
-        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
-        '<p id="out">loading</p>'
-        f'<script type="py" config="{config}">\n'
-        "import json, sys\n"
-        "from pyscript import document\n"
+    code = (
         "start = json.__file__\n"
         "import difflib, json.tool, email.mime.text\n"
         "try:\n"
@@ -141,19 +144,13 @@ def test_stdlib_modules_outside_the_start_zip_still_import(
         "    missing = 'imported'\n"
         "except ModuleNotFoundError as exc:\n"
         "    missing = exc.name\n"
-        "document.getElementById('out').textContent = json.dumps({\n"
-        "    'start': start, 'difflib': difflib.__file__, 'tool': json.tool.__file__,\n"
+        "out = {'start': start, 'difflib': difflib.__file__, 'tool': json.tool.__file__,\n"
         "    'mime': email.mime.text.__file__, 'missing': missing,\n"
-        "    'ratio': difflib.SequenceMatcher(None, 'abcd', 'abce').ratio()})\n"
-        "</script></body></html>",
-        site_config,
+        "    'ratio': difflib.SequenceMatcher(None, 'abcd', 'abce').ratio()}"
     )
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url.rsplit("/", 1)[-1]))
-    page.goto(url)
-    out = page.locator("#out")
-    out.filter(has_not_text="loading").wait_for(timeout=90_000)
-    result = json.loads(out.text_content())
+    result = run_python(page, stack, site_config, "pyodide/fast.mjs", code)
     full = "/lib/python_stdlib_full.zip/"
     assert result["start"] == "/lib/python314.zip/json/__init__.pyc"
     assert result["difflib"] == full + "difflib.pyc"
