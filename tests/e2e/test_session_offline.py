@@ -22,10 +22,16 @@ ABORTED = r"ERR_FAILED|ERR_CONNECTION_REFUSED|Failed to load resource|net::"
 
 
 def load_with_failing_userinfo(
-    page: Page, stack: Any, values: dict[str, str], status: int, times: int
+    page: Page,
+    stack: Any,
+    values: dict[str, str],
+    browser_problems: Any,
+    status: int,
+    times: int,
 ) -> None:
     """Open the app on the stored `values` with the tenant's next `times` /userinfo answers
-    replaced by `status`."""
+    replaced by `status` (the console error each refused answer logs is expected)."""
+    browser_problems.allow(f"status of {status}")
     stack.admin("POST", "faults", json={"endpoint": "userinfo", "status": status, "times": times})
     load_with_stored(page, stack, values)
 
@@ -87,8 +93,7 @@ def test_a_5xx_or_429_keeps_the_session_and_retry_now_confirms_it(
     status: int,
     reason: str,
 ) -> None:
-    browser_problems.allow(f"status of {status}")
-    load_with_failing_userinfo(page, stack, ada_session, status, times=2)
+    load_with_failing_userinfo(page, stack, ada_session, browser_problems, status, times=2)
     expect_unverified(page, stack, ada_session, reason)
     # The second answer is refused too; Retry Now asks a third time without waiting.
     expect(page.locator("#notice")).to_contain_text("Retrying in 4 seconds", timeout=RETRY)
@@ -100,8 +105,7 @@ def test_a_5xx_or_429_keeps_the_session_and_retry_now_confirms_it(
 def test_a_401_removes_the_session(
     page: Page, stack: Any, ada_session: dict[str, str], browser_problems: Any
 ) -> None:
-    browser_problems.allow(r"status of 401")
-    load_with_failing_userinfo(page, stack, ada_session, 401, times=1)
+    load_with_failing_userinfo(page, stack, ada_session, browser_problems, 401, times=1)
     expect_session(page, "logged-out")
     expect(page.locator("#notice")).to_contain_text("no longer valid")
     expect(page.locator("#btn-retry")).to_be_hidden()
@@ -112,8 +116,7 @@ def test_a_401_removes_the_session(
 def test_log_out_while_unverified_clears_the_session(
     page: Page, stack: Any, ada_session: dict[str, str], browser_problems: Any
 ) -> None:
-    browser_problems.allow(r"status of 503")
-    load_with_failing_userinfo(page, stack, ada_session, 503, times=5)
+    load_with_failing_userinfo(page, stack, ada_session, browser_problems, 503, times=5)
     expect_session(page, "unverified")
     log_out(page)
     assert stored_keys(page) == dict.fromkeys(KEYS)
