@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import mimetypes
 import os
 import re
@@ -34,17 +35,17 @@ VENDOR_DIR = DIST_DIR / "vendor"
 
 CLIENT_ID = "pyscript-session-demo"
 
-# A file whose name carries a hash of its content (PyScript's chunks) never changes under that
-# name, so browsers may keep it for good. Every other file keeps its name across upgrades and
-# edits (pyodide.asm.wasm, lock.js, main.py): browsers keep it too but revalidate it on each
-# load (a 304, and V8 still reuses its compiled wasm).
+# A vendor file whose name, or folder's name, carries a hash of its content (PyScript's chunks,
+# vendor/pyodide-fast-1a2b3c4d/...) never changes under that name, so browsers may keep it for
+# good. Every other file keeps its name across upgrades and edits (index.html, boot.js, lock.js,
+# main.py): browsers keep it too but revalidate it on each load (ETag -> 304).
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-CONTENT_HASHED = re.compile(r"-[A-Za-z0-9_-]{8}\.m?js$")
+CONTENT_HASHED = re.compile(r"^/vendor/(.+/)?[^/]*-[A-Za-z0-9_-]{8}(/|\.m?js$)")
 
 
-def cache_control(path: Path) -> str:
-    return IMMUTABLE if CONTENT_HASHED.search(path.name) else REVALIDATE
+def cache_control(url_path: str) -> str:
+    return IMMUTABLE if CONTENT_HASHED.match(url_path) else REVALIDATE
 
 
 MEDIA_TYPES = {
@@ -156,7 +157,8 @@ def accepted_encodings(header: str) -> set[str]:
 def _file_response(request: Request, path: Path) -> Response:
     """The file, or its precompressed sibling when the browser takes it; 304 when unchanged."""
     media_type = MEDIA_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
-    headers = {"Cache-Control": cache_control(path), "X-Content-Type-Options": "nosniff"}
+    cache = cache_control(request.url.path)
+    headers = {"Cache-Control": cache, "X-Content-Type-Options": "nosniff"}
     accepted = accepted_encodings(request.headers.get("accept-encoding", ""))
     sent = path
     for encoding, suffix in ENCODINGS:
@@ -212,9 +214,14 @@ def create_site_app(
     )
 
 
+def built_interpreters(vendor_dir: Path = VENDOR_DIR) -> dict[str, dict[str, Any]]:
+    """vendor/interpreters.json: each interpreter's module, wasm and preloads (page URLs)."""
+    return json.loads((vendor_dir / "interpreters.json").read_text())
+
+
 def ensure_assets() -> None:
     """Build the vendored assets on first run; explain what is missing otherwise."""
-    if (VENDOR_DIR / "lock" / "lock.js").is_file():
+    if (VENDOR_DIR / "lock" / "lock.js").is_file() and (VENDOR_DIR / "interpreters.json").is_file():
         return
     if not (ROOT / "node_modules").is_dir():
         sys.exit("Front-end assets are missing: run `npm ci` first, then `python serve.py`.")

@@ -3,46 +3,21 @@
 // session is shown on the page (data-session="error") instead of leaving it loading forever.
 
 // One PyScript config (./pyscript.json: which modules to load) serves every interpreter; the
-// interpreter module is added here. `preload` starts the downloads the interpreter would only
-// ask for one after another (module -> module -> stdlib); its wasm is left to the interpreter,
-// whose streaming compile keeps V8's code cache working on repeat visits. The tuned modules
-// export `prestart()`: the interpreter starts loading at once, while PyScript is still loading,
-// and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
-const PYODIDE = "./vendor/pyodide/";
+// interpreter module is added here. The build lists each interpreter's files in
+// ./vendor/interpreters.json: the tuned ones sit in folders named by their content, so the
+// browser keeps them without asking again. `preload` starts the downloads the interpreter would
+// only ask for one after another (module -> module -> stdlib); its wasm is left to the
+// interpreter, whose streaming compile keeps V8's code cache working on repeat visits. The
+// tuned modules export `prestart()`: the interpreter starts loading at once, while PyScript is
+// still loading, and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may
+// start...").
 const MAIN = "./py/main.py";
-const INTERPRETERS = {
-  pyodide: {
-    type: "py",
-    module: PYODIDE + "fast.mjs",
-    wasm: PYODIDE + "pyodide.asm.wasm",
-    modulepreload: [PYODIDE + "pyodide.mjs", PYODIDE + "pyodide.asm.mjs"],
-    fetchpreload: [PYODIDE + "python_stdlib.start.pyc.zip", PYODIDE + "pyodide-lock.json"],
-    label: "Pyodide",
-  },
-  // Pyodide as npm ships it: the naive reference the benchmark compares against.
-  "pyodide-stock": {
-    type: "py",
-    module: PYODIDE + "pyodide.mjs",
-    wasm: PYODIDE + "pyodide.asm.wasm",
-    modulepreload: [],
-    fetchpreload: [],
-    label: "Pyodide (stock)",
-  },
-  micropython: {
-    type: "mpy",
-    module: "./vendor/micropython/early.mjs",
-    wasm: "./vendor/micropython/micropython.wasm",
-    modulepreload: ["./vendor/micropython/micropython.mjs"],
-    fetchpreload: [],
-    label: "MicroPython",
-  },
-};
 
 // The interpreter auth0-config.json names; undefined for any other name, inherited ones
 // ("toString", "__proto__") included.
-function interpreterNamed(name) {
-  const known = typeof name === "string" && Object.hasOwn(INTERPRETERS, name);
-  return known ? INTERPRETERS[name] : undefined;
+function interpreterNamed(interpreters, name) {
+  const known = typeof name === "string" && Object.hasOwn(interpreters, name);
+  return known ? interpreters[name] : undefined;
 }
 
 const body = document.body;
@@ -149,16 +124,17 @@ function pyscriptFiles(pyscriptConfig) {
 
 async function boot() {
   watchForStartupErrors();
-  const [config, pyscriptConfig] = await Promise.all([
+  const [config, pyscriptConfig, interpreters] = await Promise.all([
     readJson("./auth0-config.json"),
     readJson("./pyscript.json"),
+    readJson("./vendor/interpreters.json"),
   ]);
   // Handed to py/main.py, which would otherwise fetch it a second time.
   globalThis.sessionAppConfig = JSON.stringify(config);
   const name = config.interpreter || "pyodide";
-  const interpreter = interpreterNamed(name);
+  const interpreter = interpreterNamed(interpreters, name);
   if (!interpreter) {
-    throw new Error(`unknown interpreter "${name}" (use ${Object.keys(INTERPRETERS).join(" or ")})`);
+    throw new Error(`unknown interpreter "${name}" (use ${Object.keys(interpreters).join(" or ")})`);
   }
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");

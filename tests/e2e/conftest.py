@@ -151,6 +151,25 @@ class BrowserProblems:
         """Tolerate console errors matching `pattern` (a test that provokes them on purpose)."""
         self.allowed.append(re.compile(pattern))
 
+    def watch(self, context: Any, block: bool = True) -> None:
+        """Record what pages in `context` do wrong. Off-site requests are blocked by routing,
+        which turns Chromium's HTTP cache off; with block=False they are only recorded (for a
+        test of what the browser keeps in its cache)."""
+        if block:
+            context.route(lambda url: not is_local(url), self._block_offsite)
+        else:
+            context.on("request", self._record_offsite)
+        context.on("console", self.record_console)
+        context.on("weberror", lambda error: self.record_page_error(error.error))
+
+    def _block_offsite(self, route: Any) -> None:
+        self.offsite.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def _record_offsite(self, request: Any) -> None:
+        if not is_local(request.url):
+            self.offsite.append(request.url)
+
     def record_console(self, message: Any) -> None:
         if message.type == "error":
             self.console_errors.append(message.text)
@@ -171,14 +190,7 @@ def browser_problems() -> BrowserProblems:
 @pytest.fixture
 def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
     """pytest-playwright's context, guarded: off-site requests are blocked and recorded."""
-
-    def block_offsite(route: Any) -> None:
-        browser_problems.offsite.append(route.request.url)
-        route.abort("blockedbyclient")
-
-    context.route(lambda url: not is_local(url), block_offsite)
-    context.on("console", browser_problems.record_console)
-    context.on("weberror", lambda error: browser_problems.record_page_error(error.error))
+    browser_problems.watch(context)
     yield context
     problems = browser_problems.unexpected()
     assert not problems, "the page misbehaved:\n" + "\n".join(problems)

@@ -86,10 +86,11 @@ def test_lock_english_dictionary_registers_itself(stack: Any, site_config: dict,
 def run_python(
     page: Any, stack: Any, site_config: dict, interpreter: str, code: str
 ) -> dict[str, Any]:
-    """Run `code` on a bare PyScript page with `interpreter` (a module under vendor/); the code
-    puts a JSON answer into `out`, returned here."""
+    """Run `code` on a bare PyScript page with `interpreter` (a name in interpreters.json); the
+    code puts a JSON answer into `out`, returned here."""
     url = stack.app_url + "/_assets_python.html"
-    config = json.dumps({"interpreter": f"./vendor/{interpreter}"}).replace('"', "&quot;")
+    module = serve.built_interpreters()[interpreter]["module"]
+    config = json.dumps({"interpreter": module}).replace('"', "&quot;")
     serve_page(
         page,
         url,
@@ -111,7 +112,7 @@ def run_python(
 
 @pytest.mark.parametrize(
     ("interpreter", "stdlib_suffix"),
-    [("pyodide/pyodide.mjs", ".py"), ("pyodide/fast.mjs", ".pyc")],
+    [("pyodide-stock", ".py"), ("pyodide", ".pyc")],
     ids=["stock", "precompiled"],
 )
 def test_pyodide_boots_from_vendor_files(
@@ -150,7 +151,7 @@ def test_stdlib_modules_outside_the_start_zip_still_import(
     )
     fetched: list[str] = []
     page.on("request", lambda r: fetched.append(r.url.rsplit("/", 1)[-1]))
-    result = run_python(page, stack, site_config, "pyodide/fast.mjs", code)
+    result = run_python(page, stack, site_config, "pyodide", code)
     full = "/lib/python_stdlib_full.zip/"
     assert result["start"] == "/lib/python314.zip/json/__init__.pyc"
     assert result["difflib"] == full + "difflib.pyc"

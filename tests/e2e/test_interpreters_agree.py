@@ -59,3 +59,4 @@ def test_tuned_and_stock_pyodide_behave_alike(
     stock = vendor_paths(fetched["pyodide-stock"], stack.app_url)
     assert "/vendor/pyodide/python_stdlib.zip" in stock, sorted(stock)
     assert tuned != stock, "the page loads the same Pyodide assets for both interpreters"
+    assert not any(path.startswith("/vendor/pyodide/") for path in tuned), sorted(tuned)

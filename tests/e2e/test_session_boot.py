@@ -19,7 +19,14 @@ from pages import (
 )
 from playwright.sync_api import Page, Route, expect
 
+import serve
+
 pytestmark = pytest.mark.e2e
+
+
+def wasm_path(interpreter: str) -> str:
+    """The site path of the interpreter's wasm, as the build names it."""
+    return serve.built_interpreters()[interpreter]["wasm"].removeprefix(".")
 
 
 def expect_start_error(page: Page, text: str) -> None:
@@ -42,8 +49,8 @@ def test_micropython_runs_the_same_session_flow(
     page.on("request", lambda r: scripts.append(r.url))
     open_logged_out(page, stack.app_url)
     expect(page.locator("#runtime")).to_contain_text("MicroPython")
-    assert any(u.endswith("/vendor/micropython/micropython.wasm") for u in scripts)
-    assert not any("/vendor/pyodide/" in u for u in scripts)
+    assert any(u.endswith(wasm_path("micropython")) for u in scripts)
+    assert not any("/vendor/pyodide" in u for u in scripts)
 
     open_lock(page)
     submit_lock(page, stack.user.email, stack.user.password)
@@ -100,12 +107,6 @@ def test_an_unreadable_config_file_is_reported_on_the_page(
     expect_start_error(page, text)
 
 
-INTERPRETER_WASM = {
-    "pyodide": "**/vendor/pyodide/pyodide.asm.wasm",
-    "micropython": "**/vendor/micropython/micropython.wasm",
-}
-
-
 @pytest.mark.parametrize(
     "status, content_type, text",
     [(404, "text/plain", "HTTP 404"), (200, "application/octet-stream", "not application/wasm")],
@@ -125,7 +126,7 @@ def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
     def broken(route: Route) -> None:
         route.fulfill(status=status, body=b"\0asm-not-really", content_type=content_type)
 
-    page.route(INTERPRETER_WASM[app_interpreter], broken)
+    page.route("**" + wasm_path(app_interpreter), broken)
     page.goto(stack.app_url + "/")
     expect_start_error(page, text)
 
@@ -150,12 +151,6 @@ def test_an_error_returned_in_the_url_is_shown_inline(
     expect(page.locator("#notice")).to_have_text(description)
     assert page.evaluate("() => location.hash") == ""
     assert page.evaluate("() => localStorage.getItem('id_token')") is None
-
-
-WASM = {
-    "pyodide": "/vendor/pyodide/pyodide.asm.wasm",
-    "micropython": "/vendor/micropython/micropython.wasm",
-}
 
 
 def test_each_page_load_starts_one_interpreter(
@@ -183,7 +178,7 @@ def test_each_page_load_starts_one_interpreter(
         app_page = request.url.startswith(stack.app_url)
         if request.resource_type == "document" and request.frame == page.main_frame and app_page:
             documents.append(request.url)
-        elif request.method == "GET" and request.url.endswith(WASM[app_interpreter]):
+        elif request.method == "GET" and request.url.endswith(wasm_path(app_interpreter)):
             interpreters.append(request.url)
 
     page.on("request", count)
@@ -195,3 +190,54 @@ def test_each_page_load_starts_one_interpreter(
     expect_session(page, "logged-in")
     assert len(documents) == 3, documents
     assert len(interpreters) == len(documents)
+
+
+def test_a_repeat_visit_takes_the_interpreter_from_the_browser_cache(
+    browser: Any,
+    stack: Any,
+    site_config: dict[str, Any],
+    app_interpreter: str,
+    browser_problems: Any,
+) -> None:
+    """The interpreter's files sit in a folder named by their content, so the browser keeps them
+    and a second visit does not ask the server for any of them (boot.js and the configs it still
+    asks for, and gets a 304)."""
+    module = serve.built_interpreters()[app_interpreter]["module"]
+    folder = stack.app_url + module.removeprefix(".").rsplit("/", 1)[0] + "/"
+    context = browser.new_context()  # not the guarded one: routing turns the HTTP cache off
+    browser_problems.watch(context, block=False)
+    try:
+        page = context.new_page()
+        open_logged_out(page, stack.app_url)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        requested: dict[str, str] = {}
+        from_cache: set[str] = set()
+        asked_server: set[str] = set()
+
+        def sent(event: dict[str, Any]) -> None:
+            if event["request"]["method"] == "GET":  # boot.js's wasm check is a HEAD
+                requested[event["requestId"]] = event["request"]["url"]
+
+        def received(event: dict[str, Any]) -> None:
+            response = event["response"]
+            if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+                from_cache.add(event["requestId"])
+            else:
+                asked_server.add(event["requestId"])
+
+        cdp.on("Network.requestWillBeSent", sent)
+        cdp.on("Network.requestServedFromCache", lambda event: from_cache.add(event["requestId"]))
+        cdp.on("Network.responseReceived", received)
+        page.goto(stack.app_url + "/")
+        expect_session(page, "logged-out")
+    finally:
+        context.close()
+    tuned = {rid: url for rid, url in requested.items() if url.startswith(folder)}
+    assert tuned, f"the second visit loaded nothing from {folder}"
+    assert all(rid in from_cache for rid in tuned), [
+        url for rid, url in tuned.items() if rid not in from_cache
+    ]
+    boot = [rid for rid, url in requested.items() if url.endswith("/boot.js")]
+    assert boot and all(rid in asked_server for rid in boot)  # revalidated, as before
+    assert not browser_problems.unexpected(), browser_problems.unexpected()

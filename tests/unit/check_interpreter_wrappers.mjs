@@ -1,19 +1,21 @@
 // Checks the early start the build adds to the interpreter modules, on MicroPython's wrapper
-// (dist/vendor/micropython/early.mjs; fast.mjs shares the code but loads from URLs, which Node
-// cannot): an early start and PyScript's own request share one interpreter whichever comes
+// (early.mjs, named in dist/vendor/interpreters.json; fast.mjs shares the code but loads from
+// URLs, which Node cannot): an early start and PyScript's own request share one interpreter whichever comes
 // first, and Python's output reaches the handlers PyScript passes.
 //   node check_interpreter_wrappers.mjs
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const VENDOR = path.join(ROOT, "dist", "vendor");
+const DIST = path.join(ROOT, "dist");
+const interpreters = JSON.parse(fs.readFileSync(path.join(DIST, "vendor", "interpreters.json"), "utf8"));
 let instance = 0;
 
-// A fresh module instance each time, as a new page would have.
-async function wrapper(relative) {
-  const url = pathToFileURL(path.join(VENDOR, relative)).href;
+// A fresh module instance of MicroPython's early.mjs each time, as a new page would have.
+async function earlyMicroPython() {
+  const url = pathToFileURL(path.join(DIST, interpreters.micropython.module)).href;
   return import(`${url}?page=${++instance}`);
 }
 
@@ -27,7 +29,7 @@ const mpyOptions = (out) => ({ linebuffer: false, stdout: out.write, stderr: out
 
 {
   // Early start first, PyScript second: one interpreter, PyScript's handlers get the output.
-  const mpy = await wrapper("micropython/early.mjs");
+  const mpy = await earlyMicroPython();
   const early = mpy.prestart();
   const out = output();
   const asked = mpy.loadMicroPython(mpyOptions(out));
@@ -37,7 +39,7 @@ const mpyOptions = (out) => ({ linebuffer: false, stdout: out.write, stderr: out
 }
 {
   // PyScript first (the early start lost the race): the early start reuses PyScript's load.
-  const mpy = await wrapper("micropython/early.mjs");
+  const mpy = await earlyMicroPython();
   const out = output();
   const asked = mpy.loadMicroPython(mpyOptions(out));
   assert.equal(mpy.prestart(), asked);
@@ -46,7 +48,7 @@ const mpyOptions = (out) => ({ linebuffer: false, stdout: out.write, stderr: out
 }
 {
   // Options the early load does not satisfy get a load of their own.
-  const mpy = await wrapper("micropython/early.mjs");
+  const mpy = await earlyMicroPython();
   const early = mpy.prestart();
   const out = output();
   const other = mpy.loadMicroPython({ ...mpyOptions(out), linebuffer: true });

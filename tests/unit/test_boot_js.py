@@ -10,20 +10,25 @@ from pathlib import Path
 
 import pytest
 
-BOOT = Path(__file__).resolve().parents[2] / "web" / "boot.js"
+ROOT = Path(__file__).resolve().parents[2]
+BOOT = ROOT / "web" / "boot.js"
+TABLE = ROOT / "dist" / "vendor" / "interpreters.json"
 
 
 def interpreter_named(names: list[object]) -> list[object]:
-    """What boot.js's `interpreterNamed` gives for each name (its label, or null)."""
+    """What boot.js's `interpreterNamed` gives for each name in the built table: label or null."""
     source = BOOT.read_text()
-    table = re.search(r"^const PYODIDE = .*?^};\n", source, re.S | re.M)
-    lookup = re.search(r"^function interpreterNamed\(name\) \{.*?^}\n", source, re.S | re.M)
-    assert table and lookup, "boot.js no longer has INTERPRETERS / interpreterNamed"
+    lookup = re.search(
+        r"^function interpreterNamed\(interpreters, name\) \{.*?^}\n", source, re.S | re.M
+    )
+    assert lookup, "boot.js no longer has interpreterNamed"
+    if not TABLE.is_file():
+        pytest.fail("dist/ is not built: run scripts/setup.sh (or npm run build)")
     script = (
-        table.group(0)
-        + lookup.group(0)
+        lookup.group(0)
+        + f"const table = JSON.parse({json.dumps(TABLE.read_text())});\n"
         + f"console.log(JSON.stringify({json.dumps(names)}"
-        + ".map((n) => interpreterNamed(n))"
+        + ".map((n) => interpreterNamed(table, n))"
         + ".map((v) => (v === undefined ? null : String(v.label)))));"
     )
     node = shutil.which("node")

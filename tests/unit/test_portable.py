@@ -32,7 +32,7 @@ def test_portable_check_passes_on_micropython() -> None:
 
 
 def test_early_interpreter_start_never_makes_a_second_interpreter() -> None:
-    if shutil.which("node") is None or not (ROOT / "dist/vendor/micropython/early.mjs").is_file():
+    if shutil.which("node") is None or not (ROOT / "dist/vendor/interpreters.json").is_file():
         pytest.fail("needs Node.js and the built site: run scripts/setup.sh")
     done = subprocess.run(
         ["node", str(HERE / "check_interpreter_wrappers.mjs")],

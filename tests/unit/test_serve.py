@@ -61,6 +61,28 @@ def test_content_hashed_chunks_are_kept_for_good(site: Any) -> None:
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
 
 
+def test_files_in_a_content_addressed_folder_are_kept_for_good(site: Any) -> None:
+    wasm = site["vendor"] / "pyodide-fast-33fe0375" / "pyodide.asm.wasm"
+    wasm.parent.mkdir()
+    wasm.write_bytes(b"\0asm")
+    response = client_for(site, {}).get("/vendor/pyodide-fast-33fe0375/pyodide.asm.wasm")
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+@pytest.mark.parametrize(
+    "url_path",
+    [
+        "/vendor/pyodide/pyodide-lock.json",  # a hyphen, but no hash
+        "/vendor/pyscript/core.js",
+        "/vendor/lock/lock.js",
+        "/py/main-12345678.py",
+        "/bench/vendor/pyodide-fast-33fe0375/pyodide.mjs",  # not the site's vendor/
+    ],
+)
+def test_only_hashed_vendor_paths_are_kept_for_good(url_path: str) -> None:
+    assert serve.cache_control(url_path) == "no-cache"
+
+
 def test_a_client_without_brotli_gets_the_plain_file(site: Any) -> None:
     client = client_for(site, serve.dev_tenant_config(TENANT))
     response = client.get(

@@ -102,8 +102,7 @@ def test_boot_script_names_local_interpreters_and_pyscript() -> None:
     boot = (WEB / "boot.js").read_text()
     for needle in (
         "./pyscript.json",
-        "fast.mjs",
-        "./vendor/micropython/early.mjs",
+        "./vendor/interpreters.json",
         "./vendor/pyscript/core.js",
         "./py/main.py",
     ):

@@ -1,4 +1,4 @@
-"""The stdlib Pyodide starts on (built by scripts/build-site.mjs into dist/vendor/pyodide/)."""
+"""The stdlib Pyodide starts on (the build writes it to dist/vendor/pyodide-fast-*/)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,20 @@ from pathlib import Path
 
 import pytest
 
+import serve
+
 ROOT = Path(__file__).resolve().parents[2]
-PYODIDE = ROOT / "dist" / "vendor" / "pyodide"
-START = PYODIDE / "python_stdlib.start.pyc.zip"
-FULL = PYODIDE / "python_stdlib.pyc.zip"
+DIST = ROOT / "dist"
+
+
+def tuned_pyodide() -> Path:
+    """The tuned Pyodide's folder (vendor/pyodide-fast-<hash>/), as the build names it."""
+    if not (DIST / "vendor" / "interpreters.json").is_file():
+        pytest.fail("dist/ is not built: run scripts/setup.sh (or npm run build)")
+    return (DIST / serve.built_interpreters()["pyodide"]["module"]).parent
+
+
+START, FULL = "python_stdlib.start.pyc.zip", "python_stdlib.pyc.zip"
 
 
 def modules(path: Path) -> set[str]:
@@ -25,17 +35,17 @@ def modules(path: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def built() -> tuple[set[str], set[str], list[str]]:
-    if not START.is_file() or not FULL.is_file():
-        pytest.fail("dist/ is not built: run scripts/setup.sh (or npm run build)")
-    wrapper = (PYODIDE / "fast.mjs").read_text()
+    folder = tuned_pyodide()
+    wrapper = (folder / "fast.mjs").read_text()
     elsewhere = json.loads(re.search(r"const ELSEWHERE = (\[.*?\]);", wrapper).group(1))
-    return modules(START), modules(FULL), elsewhere
+    return modules(folder / START), modules(folder / FULL), elsewhere
 
 
 def test_the_start_zip_is_part_of_the_whole_and_much_smaller(built: tuple) -> None:
     start, full, _ = built
     assert start < full
-    assert START.stat().st_size < FULL.stat().st_size / 2
+    folder = tuned_pyodide()
+    assert (folder / START).stat().st_size < (folder / FULL).stat().st_size / 2
 
 
 def test_every_stdlib_module_the_app_imports_is_in_the_start_zip(built: tuple) -> None:
