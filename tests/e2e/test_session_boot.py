@@ -131,6 +131,18 @@ def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
     expect_start_error(page, text)
 
 
+def test_pyscript_that_cannot_load_is_reported_instead_of_hanging(
+    page: Page, stack: Any, browser_problems: Any
+) -> None:
+    browser_problems.allow(r"status of 404|core\.js")
+    page.route(
+        "**/vendor/pyscript/core.js",
+        lambda route: route.fulfill(status=404, body="gone", content_type="text/plain"),
+    )
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, "PyScript did not load")
+
+
 def test_lock_that_cannot_start_is_reported_inline(
     page: Page, stack: Any, site_config: dict[str, Any], browser_problems: Any
 ) -> None:
