@@ -81,7 +81,7 @@ function emit(sitePath, data) {
 // rebuilt stdlib gives a new name, so a browser may keep these files for good and use its copy
 // without asking the server on each load. serve.py marks them immutable; a static host can be
 // told the same for any path matching it. Keeping them revalidated (ETag -> 304) measured
-// ~0.5 s slower on a warm Pyodide start (bench/README.md). Returns the folder as a page URL.
+// 0.3-0.5 s slower on a warm Pyodide start (bench/README.md). Returns the folder as a page URL.
 function emitContentAddressed(name, files) {
   const hash = createHash("sha256");
   const names = [...files.keys()].sort();
