@@ -1,6 +1,7 @@
-// Starts the Python app: reads auth0-config.json, picks the interpreter it names, adds the
-// PyScript tag for py/main.py and loads PyScript. Any failure before Python has decided the
-// session is shown on the page (data-session="error") instead of leaving it loading forever.
+// Starts the Python app: reads auth0-config.json, starts the interpreter it names, runs Lock
+// and Lockr, adds the PyScript tag for py/main.py and loads PyScript. Any failure before Python
+// has decided the session is shown on the page (data-session="error") instead of leaving it
+// loading forever.
 
 // One PyScript config (./pyscript.json: which modules to load) serves every interpreter; the
 // interpreter module is added here. The build lists each interpreter's files in
@@ -22,11 +23,23 @@ function interpreterNamed(interpreters, name) {
 
 const body = document.body;
 
-// boot.js is the first deferred script: DOMContentLoaded comes once the ones after it (Lock,
-// Lockr) have run, and Python must not start before they have.
-const deferredScriptsRan = new Promise((resolve) => {
-  document.addEventListener("DOMContentLoaded", resolve, { once: true });
-});
+// Runs the scripts index.html preloads (Lock, Lockr), in page order; resolves once all have
+// run. Python must not start before they have.
+function runPreloadedScripts() {
+  const urls = [...document.querySelectorAll('link[rel="preload"][as="script"]')].map((link) => link.href);
+  const ran = urls.map(
+    (src) =>
+      new Promise((resolve, reject) => {
+        const script = document.createElement("script");
+        script.src = src;
+        script.async = false; // run in insertion order, each as soon as it and those before are in
+        script.onload = resolve;
+        script.onerror = () => reject(new Error(`${src} did not load`));
+        document.head.append(script);
+      }),
+  );
+  return Promise.all(ran);
+}
 
 function stillLoading() {
   return body.dataset.session === "loading";
@@ -141,13 +154,14 @@ async function boot() {
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
   const started = prestart(interpreter.module);
+  const scriptsRan = runPreloadedScripts();
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;
   script.src = MAIN;
   script.setAttribute("config", JSON.stringify({ ...pyscriptConfig, interpreter: interpreter.module }));
   body.append(script);
-  await Promise.all([deferredScriptsRan, started]);
+  await Promise.all([scriptsRan, started]);
   try {
     await import("./vendor/pyscript/core.js");
   } catch (error) {

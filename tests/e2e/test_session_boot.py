@@ -143,6 +143,18 @@ def test_pyscript_that_cannot_load_is_reported_instead_of_hanging(
     expect_start_error(page, "PyScript did not load")
 
 
+def test_a_missing_lock_script_is_reported_instead_of_hanging(
+    page: Page, stack: Any, browser_problems: Any
+) -> None:
+    browser_problems.allow(r"status of 404")
+    page.route(
+        "**/vendor/lock/lock.js",
+        lambda route: route.fulfill(status=404, body="gone", content_type="text/plain"),
+    )
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, "lock.js did not load")
+
+
 def test_lock_that_cannot_start_is_reported_inline(
     page: Page, stack: Any, site_config: dict[str, Any], browser_problems: Any
 ) -> None:

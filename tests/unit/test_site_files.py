@@ -66,8 +66,14 @@ def test_scripts_and_styles_are_local(page: Page) -> None:
     urls = [attrs.get("src") or attrs.get("href") for tag, attrs in page.tags]
     urls = [u for u in urls if u]
     assert urls and all(u.startswith("./") or u == "data:," for u in urls), urls
-    deferred = {attrs["src"] for tag, attrs in page.tags if tag == "script" and "defer" in attrs}
-    assert deferred == {"./vendor/lock/lock.js", "./vendor/lockr/lockr.js"}
+    scripts = [attrs["src"] for tag, attrs in page.tags if tag == "script"]
+    assert scripts == ["./boot.js"]  # boot.js runs the preloaded ones, once Python is starting
+    preloaded = [
+        attrs["href"]
+        for tag, attrs in page.tags
+        if tag == "link" and attrs.get("rel") == "preload" and attrs.get("as") == "script"
+    ]
+    assert preloaded == ["./vendor/lock/lock.js", "./vendor/lockr/lockr.js"]  # Lock first
 
 
 def test_csp_meta_has_the_minimum_pyscript_needs(page: Page) -> None:
