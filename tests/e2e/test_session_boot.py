@@ -131,28 +131,24 @@ def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
     expect_start_error(page, text)
 
 
-def test_pyscript_that_cannot_load_is_reported_instead_of_hanging(
-    page: Page, stack: Any, browser_problems: Any
+@pytest.mark.parametrize(
+    "script, text",
+    [
+        ("vendor/pyscript/core.js", "PyScript did not load"),
+        ("vendor/lock/lock.js", "lock.js did not load"),
+    ],
+    ids=["pyscript", "lock"],
+)
+def test_a_script_that_cannot_load_is_reported_instead_of_hanging(
+    page: Page, stack: Any, browser_problems: Any, script: str, text: str
 ) -> None:
     browser_problems.allow(r"status of 404|core\.js")
     page.route(
-        "**/vendor/pyscript/core.js",
+        "**/" + script,
         lambda route: route.fulfill(status=404, body="gone", content_type="text/plain"),
     )
     page.goto(stack.app_url + "/")
-    expect_start_error(page, "PyScript did not load")
-
-
-def test_a_missing_lock_script_is_reported_instead_of_hanging(
-    page: Page, stack: Any, browser_problems: Any
-) -> None:
-    browser_problems.allow(r"status of 404")
-    page.route(
-        "**/vendor/lock/lock.js",
-        lambda route: route.fulfill(status=404, body="gone", content_type="text/plain"),
-    )
-    page.goto(stack.app_url + "/")
-    expect_start_error(page, "lock.js did not load")
+    expect_start_error(page, text)
 
 
 def test_lock_that_cannot_start_is_reported_inline(
