@@ -131,6 +131,26 @@ function vendorPyscript() {
     if (!files.includes(required)) fail(`missing input: @pyscript/core/dist/${required}`);
   }
   for (const f of files) emit(`vendor/pyscript/${f}`, readInput(path.join(dist, f)));
+  pyscriptStart.push(...pyscriptStartChunks(dist, files));
+}
+
+// The chunks PyScript imports before it runs a script, which it finds one after another
+// (core.js -> its core chunk -> the plugins it always loads): the tuned pages preload them
+// (interpreters.json "pyscriptpreload"; the stock reference does not).
+const pyscriptStart = [];
+
+function pyscriptStartChunks(dist, files) {
+  const entry = fs.readFileSync(path.join(dist, "core.js"), "utf8");
+  const core = [...entry.matchAll(/from\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]);
+  if (core.length !== 1) fail("@pyscript/core/dist/core.js: expected one static import (its core chunk)");
+  const chunk = fs.readFileSync(path.join(dist, core[0]), "utf8");
+  // The plugin table: `error:()=>import("./error-<hash>.js")`, one entry per plugin.
+  const plugins = [...chunk.matchAll(/[{,]"?[\w-]+"?:\(\)=>import\("\.\/([\w.-]+\.js)"\)/g)].map((m) => m[1]);
+  if (!plugins.some((f) => f.startsWith("error-"))) fail(`${core[0]}: its plugin table was not found`);
+  for (const f of [...core, ...plugins]) {
+    if (!files.includes(f)) fail(`@pyscript/core/dist/${f} is imported but missing`);
+  }
+  return [...core, ...plugins].map((f) => `./vendor/pyscript/${f}`);
 }
 
 // vendor/pyodide: the stock runtime, where a naive set-up would copy it (the benchmark's
@@ -155,6 +175,7 @@ function vendorPyodide() {
     wasm: "./vendor/pyodide/pyodide.asm.wasm",
     modulepreload: [],
     fetchpreload: [],
+    pyscriptpreload: [],
   };
 }
 
@@ -511,6 +532,7 @@ async function vendorPyodideFast() {
     wasm: `${folder}pyodide.asm.wasm`,
     // Pyodide asks for these one after another (module -> module -> stdlib): fetch them at once.
     modulepreload: [`${folder}pyodide.mjs`, `${folder}pyodide.asm.mjs`],
+    pyscriptpreload: pyscriptStart,
     fetchpreload: [`${folder}${START_STDLIB}`, `${folder}pyodide-lock.json`],
   };
 }
@@ -530,6 +552,7 @@ function vendorMicropython() {
     module: `${folder}early.mjs`,
     wasm: `${folder}micropython.wasm`,
     modulepreload: [`${folder}micropython.mjs`],
+    pyscriptpreload: pyscriptStart,
     fetchpreload: [],
   };
 }

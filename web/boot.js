@@ -7,7 +7,8 @@
 // interpreter module is added here. The build lists each interpreter's files in
 // ./vendor/interpreters.json: the tuned ones sit in folders named by their content, so the
 // browser keeps them without asking again. `preload` starts the downloads the interpreter would
-// only ask for one after another (module -> module -> stdlib); its wasm is left to the
+// only ask for one after another (module -> module -> stdlib), as `pyscriptpreload` does for
+// PyScript's chunks (core.js -> core chunk -> plugins); the wasm is left to the
 // interpreter, whose streaming compile keeps V8's code cache working on repeat visits. The
 // tuned modules export `prestart()`: the interpreter starts loading at once, while PyScript is
 // still loading, and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may
@@ -149,12 +150,14 @@ async function boot() {
   if (!interpreter) {
     throw new Error(`unknown interpreter "${name}" (use ${Object.keys(interpreters).join(" or ")})`);
   }
-  preload(interpreter.modulepreload, "modulepreload");
+  preload([...interpreter.modulepreload, ...interpreter.pyscriptpreload], "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
+  // Lock's script holds the main thread for 50-150 ms: run it once the interpreter's wasm is
+  // on its way (compiled off the main thread), not before.
   const started = prestart(interpreter.module);
-  const scriptsRan = runPreloadedScripts();
+  const scriptsRan = started.then(runPreloadedScripts);
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 from urllib.parse import quote
 
@@ -210,6 +211,27 @@ def test_each_page_load_starts_one_interpreter(
     expect_session(page, "logged-in")
     assert len(documents) == 3, documents
     assert len(interpreters) == len(documents)
+
+
+def test_each_start_up_file_is_asked_for_once(
+    page: Page, stack: Any, site_config: dict[str, Any], app_interpreter: str
+) -> None:
+    """index.html preloads the configs boot.js reads, and boot.js preloads the modules the
+    interpreter and PyScript import later: each preload must be the very request its reader
+    uses, not a second download of the same file."""
+    asked: Counter[str] = Counter()
+
+    def count(request: Any) -> None:
+        if request.method == "GET" and request.url.startswith(stack.app_url):
+            asked[request.url.removeprefix(stack.app_url)] += 1
+
+    page.on("request", count)
+    open_logged_out(page, stack.app_url)
+    entry = serve.built_interpreters()[app_interpreter]
+    expected = ["/auth0-config.json", "/pyscript.json", "/vendor/interpreters.json"]
+    expected += [url.removeprefix(".") for url in entry["modulepreload"] + entry["pyscriptpreload"]]
+    assert [url for url in expected if url not in asked] == []
+    assert {url: n for url, n in asked.items() if n > 1} == {}
 
 
 def test_a_repeat_visit_takes_the_interpreter_from_the_browser_cache(

@@ -43,7 +43,7 @@ def test_every_interpreter_a_config_may_name_is_listed(interpreters: dict) -> No
 
 def test_every_listed_file_is_a_local_built_file(interpreters: dict) -> None:
     for name, entry in interpreters.items():
-        for url in urls(entry):
+        for url in [*urls(entry), *entry["pyscriptpreload"]]:
             assert url.startswith("./vendor/"), (name, url)
             assert (DIST / url).is_file(), (name, url)
 
@@ -60,7 +60,23 @@ def test_a_tuned_interpreter_lives_in_one_folder_named_by_its_content(
     assert serve.cache_control(interpreters[name]["wasm"].removeprefix(".")) == serve.IMMUTABLE
 
 
+@pytest.mark.parametrize("name", TUNED)
+def test_a_tuned_page_preloads_the_chunks_pyscript_imports_before_it_runs(
+    interpreters: dict, name: str
+) -> None:
+    chunks = interpreters[name]["pyscriptpreload"]
+    core = (DIST / "vendor" / "pyscript" / "core.js").read_text()
+    core_chunk = re.search(r'from\s*"\./([\w.-]+\.js)"', core).group(1)
+    assert chunks[0] == f"./vendor/pyscript/{core_chunk}"
+    plugins = {re.sub(r"-[\w-]{8}\.js$", "", url.rsplit("/", 1)[1]) for url in chunks[1:]}
+    assert {"error", "donkey", "py-terminal"} <= plugins
+    for url in chunks:
+        assert (DIST / url).is_file(), url
+        assert serve.cache_control(url.removeprefix(".")) == serve.IMMUTABLE, url
+
+
 def test_the_stock_reference_keeps_npm_names_and_is_revalidated(interpreters: dict) -> None:
     stock = interpreters["pyodide-stock"]
     assert stock["module"] == "./vendor/pyodide/pyodide.mjs"
+    assert stock["modulepreload"] == stock["pyscriptpreload"] == []
     assert serve.cache_control(stock["wasm"].removeprefix(".")) == serve.REVALIDATE
