@@ -677,12 +677,6 @@ function pruneCache() {
 const COMPRESS_MIN_SIZE = 1024;
 const COMPRESS_MIN_SAVING = 0.1; // keep a sibling only if it is at least 10% smaller
 const COMPRESSIBLE = /\.(m?js|css|json|wasm|zip|svg|html|py|txt)$/;
-// Files from 1 MiB up (Pyodide's wasm, asm.mjs and stdlib zips, Lock) get gzip only. Brotli is
-// 20-25% smaller on the wire, but the browser caches the encoded bytes and decodes them again
-// on every visit, and gzip decodes faster: a warm tuned-Pyodide visit took 1.42 s instead of
-// 1.53 s (medians of 7, alternated, same session); cold on the emulated 50 Mbit/s link pays
-// for ~1.3 MB more, about 0.2 s.
-const BROTLI_MAX_SIZE = 1024 * 1024;
 
 // [extension, cache tag naming the settings, encoder]
 const ENCODERS = [
@@ -703,7 +697,6 @@ async function precompressVendor() {
     }
     const digest = sha256(data);
     for (const [ext, tag, encode] of ENCODERS) {
-      if (ext === "br" && data.length >= BROTLI_MAX_SIZE) continue;
       jobs.push(cached(`${digest}.${tag}.${ext}`, () => encode(data)).then((packed) => [rel, ext, packed]));
     }
   }

@@ -80,14 +80,3 @@ def test_the_stock_reference_keeps_npm_names_and_is_revalidated(interpreters: di
     assert stock["module"] == "./vendor/pyodide/pyodide.mjs"
     assert stock["modulepreload"] == stock["pyscriptpreload"] == []
     assert serve.cache_control(stock["wasm"].removeprefix(".")) == serve.REVALIDATE
-
-
-def test_large_files_are_precompressed_with_gzip_only() -> None:
-    """A browser decodes a cached file on every visit; gzip decodes faster than brotli."""
-    wasm = DIST / serve.built_interpreters()["pyodide"]["wasm"]
-    assert wasm.stat().st_size >= 1024 * 1024
-    assert wasm.with_name(wasm.name + ".gz").is_file()
-    assert not wasm.with_name(wasm.name + ".br").exists()
-    small = DIST / serve.built_interpreters()["pyodide"]["module"]  # fast.mjs
-    assert small.stat().st_size < 1024 * 1024
-    assert small.with_name(small.name + ".br").is_file()
