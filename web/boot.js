@@ -74,6 +74,28 @@ function watchForStartupErrors() {
   });
 }
 
+// A start-up file that stops arriving (a stalled connection) makes nothing fail: after a while
+// the loading line says so instead of spinning in silence. It reads as before once the page
+// has decided.
+const SLOW_START_MS = 15000;
+const SLOW_START_TEXT =
+  "Still starting: this is taking longer than usual. The connection may be slow or stalled; " +
+  "reloading the page can help.";
+
+function watchForSlowStart() {
+  const line = document.querySelector("#loading .loading-text");
+  const usual = line.textContent;
+  const timer = setTimeout(() => {
+    if (stillLoading()) line.textContent = SLOW_START_TEXT;
+  }, SLOW_START_MS);
+  new MutationObserver((_, observer) => {
+    if (stillLoading()) return;
+    clearTimeout(timer);
+    line.textContent = usual;
+    observer.disconnect();
+  }).observe(body, { attributes: true, attributeFilter: ["data-session"] });
+}
+
 async function readJson(url) {
   let response;
   try {
@@ -138,6 +160,7 @@ function pyscriptFiles(pyscriptConfig) {
 
 async function boot() {
   watchForStartupErrors();
+  watchForSlowStart();
   const [config, pyscriptConfig, interpreters] = await Promise.all([
     readJson("./auth0-config.json"),
     readJson("./pyscript.json"),

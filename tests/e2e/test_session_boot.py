@@ -152,6 +152,26 @@ def test_a_script_that_cannot_load_is_reported_instead_of_hanging(
     expect_start_error(page, text)
 
 
+def test_a_start_up_file_that_stalls_is_reported_on_the_loading_line(
+    page: Page, stack: Any
+) -> None:
+    """A file that never arrives fails nothing: after 15 s the page says it is still starting."""
+    stalled: list[Route] = []
+    page.route("**/vendor/pyscript/core.js", lambda route: stalled.append(route))  # no answer
+    page.clock.install()
+    page.goto(stack.app_url + "/")
+    line = page.locator("#loading .loading-text")
+    expect(line).to_have_text("Starting Python and checking your session…")
+    page.wait_for_function("() => globalThis.sessionAppConfig !== undefined")  # boot.js is waiting
+    page.clock.run_for(16_000)
+    expect(line).to_contain_text("taking longer than usual")
+    expect(page.locator("body")).to_have_attribute("data-session", "loading")
+    assert stalled, "core.js was never asked for"
+    stalled[0].continue_()  # it arrives after all: the page starts, and the line reads as before
+    expect_session(page, "logged-out")
+    expect(line).to_have_text("Starting Python and checking your session…")
+
+
 def test_lock_that_cannot_start_is_reported_inline(
     page: Page, stack: Any, site_config: dict[str, Any], browser_problems: Any
 ) -> None:
