@@ -138,10 +138,11 @@ async function checkWasm(url) {
 // Starts the interpreter now if its module can (the stock Pyodide module cannot). Resolves once
 // it has started: PyScript must not ask for the interpreter before, or the page would run two
 // (MicroPython keeps its state in globals). A module that fails to load is reported when
-// PyScript imports it.
-function prestart(url) {
+// PyScript imports it. `options` are what only the early start takes (fast.mjs: the URL of the
+// app's and PyScript's bytecode, interpreters.json "pycache").
+function prestart(url, options) {
   return import(url).then(
-    (module) => void module.prestart?.(),
+    (module) => void module.prestart?.(options),
     () => {},
   );
 }
@@ -173,13 +174,15 @@ async function boot() {
   if (!interpreter) {
     throw new Error(`unknown interpreter "${name}" (use ${Object.keys(interpreters).join(" or ")})`);
   }
+  // The interpreter's module first: its chain (module -> wasm) is the longest, and a browser
+  // reads cached files about in the order they were asked for.
+  const started = prestart(interpreter.module, interpreter.pycache ? { pycache: interpreter.pycache } : {});
   preload([...interpreter.modulepreload, ...interpreter.pyscriptpreload], "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
   // Lock's script holds the main thread for 50-150 ms: run it once the interpreter's wasm is
   // on its way (compiled off the main thread), not before.
-  const started = prestart(interpreter.module);
   const scriptsRan = started.then(runPreloadedScripts);
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");

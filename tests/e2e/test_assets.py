@@ -41,7 +41,7 @@ def test_manifest_lists_every_vendor_file_with_its_hash() -> None:
     on_disk = {
         p.relative_to(VENDOR).as_posix()
         for p in VENDOR.rglob("*")
-        if p.is_file() and p.suffix not in (".br", ".gz") and p != MANIFEST
+        if p.is_file() and p.suffix not in (".zst", ".br", ".gz") and p != MANIFEST
     }
     assert set(listed) == on_disk
     for name, entry in listed.items():
@@ -56,6 +56,34 @@ def test_gzip_siblings_hold_the_same_bytes() -> None:
             packed = (VENDOR / f"{name}.gz").read_bytes()
             assert len(packed) == entry["encodings"]["gzip"], name
             assert gzip.decompress(packed) == (VENDOR / name).read_bytes(), name
+
+
+def test_zstd_siblings_decode_in_chromium_to_the_same_bytes(
+    stack: Any, site_config: dict, page: Any
+) -> None:
+    """Chromium takes the zstd siblings (window and all) and gets each file's bytes back."""
+    files = {n: e for n, e in manifest()["files"].items() if "zstd" in e.get("encodings", {})}
+    assert "lock/lock.js" in files and any(n.endswith("/pyodide.asm.wasm") for n in files)
+    for name, entry in files.items():
+        assert (VENDOR / f"{name}.zst").stat().st_size == entry["encodings"]["zstd"], name
+    packed = {name: entry["sha256"] for name, entry in files.items()}
+    url = stack.app_url + "/_assets_zstd.html"
+    serve_page(page, url, "", site_config)
+    page.goto(url)
+    got = page.evaluate(
+        """async (names) => {
+          const out = {};
+          for (const name of names) {
+            const response = await fetch(`/vendor/${name}`, { cache: "no-store" });
+            const digest = await crypto.subtle.digest("SHA-256", await response.arrayBuffer());
+            const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"));
+            out[name] = [response.headers.get("content-encoding"), hex.join("")];
+          }
+          return out;
+        }""",
+        sorted(packed),
+    )
+    assert got == {name: ["zstd", digest] for name, digest in packed.items()}
 
 
 def test_lock_bundle_sets_window_auth0lock(stack: Any, site_config: dict, page: Any) -> None:
@@ -161,3 +189,42 @@ def test_stdlib_modules_outside_the_start_zip_still_import(
     assert result["ratio"] == 0.75
     assert fetched.count("python_stdlib.start.pyc.zip") == 1
     assert fetched.count("python_stdlib.pyc.zip") == 1
+
+
+# Runs in the page: starts tuned Pyodide as boot.js does, with the bytecode bundle, writes
+# session.py as PyScript would (the built source, or an edited one), imports it and reports.
+IMPORT_WITH_PYCACHE = """async ([module, pycache, source]) => {
+  const fast = await import(module);
+  const pyodide = await fast.prestart({ pycache });
+  pyodide.FS.writeFile("session.py", source);
+  return JSON.parse(pyodide.runPython(`
+import importlib.util, json, session
+cached = open(session.__cached__, "rb").read()
+source = open(session.__file__, "rb").read()
+json.dumps({
+    "cached": session.__cached__,
+    "fresh": importlib.util.source_hash(source) == cached[8:16],
+    "marker": getattr(session, "EDITED", None),
+})
+`));
+}"""
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as-built", "edited-since"])
+def test_tuned_pyodide_imports_the_app_from_its_bytecode_unless_the_source_changed(
+    stack: Any, site_config: dict, page: Any, edited: bool
+) -> None:
+    entry = serve.built_interpreters()["pyodide"]
+    source = (serve.PY_DIR / "session.py").read_text()
+    if edited:
+        source += "\nEDITED = 'yes'\n"
+    url = stack.app_url + "/_assets_pycache.html"
+    serve_page(page, url, "", site_config)
+    page.goto(url)
+    bundled = "__pycache__/session.cpython-"
+    result = page.evaluate(IMPORT_WITH_PYCACHE, [entry["module"], entry["pycache"], source])
+    assert bundled in result["cached"]
+    # Checked hash: the bundled .pyc matches the source it was built from and serves it; beside
+    # an edited source it no longer matches, and the edited source is what runs.
+    assert result["fresh"] is not edited
+    assert result["marker"] == ("yes" if edited else None)

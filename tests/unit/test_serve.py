@@ -25,6 +25,7 @@ def site(tmp_path: Path) -> dict[str, Path]:
     (py / "main.py").write_text("print('hi')\n")
     (vendor / "pyodide" / "pyodide.asm.wasm").write_bytes(b"\0asm-raw")
     (vendor / "pyodide" / "pyodide.asm.wasm.br").write_bytes(b"brotli-bytes")
+    (vendor / "pyodide" / "pyodide.asm.wasm.zst").write_bytes(b"zstd-bytes")
     (tmp_path / "secret.txt").write_text("outside the site")
     return {"web": web, "py": py, "vendor": vendor}
 
@@ -41,6 +42,26 @@ def test_wasm_is_served_as_application_wasm_and_precompressed(site: Any) -> None
     assert response.headers["content-type"] == "application/wasm"
     assert response.headers["content-encoding"] == "br"
     assert response.headers["vary"] == "Accept-Encoding"
+
+
+@pytest.mark.parametrize(
+    ("accepted", "encoding", "body"),
+    [
+        ("gzip, deflate, br, zstd", "zstd", b"zstd-bytes"),
+        ("gzip, deflate, br", "br", b"brotli-bytes"),
+        ("br, zstd;q=0", "br", b"brotli-bytes"),
+    ],
+)
+def test_zstd_is_sent_first_where_the_build_wrote_it(
+    site: Any, accepted: str, encoding: str, body: bytes
+) -> None:
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    headers = {"Accept-Encoding": accepted}
+    with client.stream("GET", "/vendor/pyodide/pyodide.asm.wasm", headers=headers) as response:
+        assert response.headers["content-encoding"] == encoding
+        assert response.headers["vary"] == "Accept-Encoding"
+        # Sent as stored, for the client to decode: the raw body, not httpx's decoding of it.
+        assert b"".join(response.iter_raw()) == body
 
 
 def test_files_keeping_their_name_across_versions_are_revalidated(site: Any) -> None:

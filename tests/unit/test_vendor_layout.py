@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -23,13 +24,15 @@ def interpreters() -> dict[str, dict[str, Any]]:
 
 
 def urls(entry: dict[str, Any]) -> list[str]:
-    return [entry["module"], entry["wasm"], *entry["modulepreload"], *entry["fetchpreload"]]
+    """The interpreter's own files (the app's bytecode, "pycache", has a folder of its own)."""
+    files = [entry["module"], entry["wasm"], *entry["modulepreload"], *entry["fetchpreload"]]
+    return [url for url in files if url != entry.get("pycache")]
 
 
 def folder_hash(folder: Path) -> str:
-    """The build's name for a folder: sha256 over its files' names and contents (not .br/.gz)."""
+    """The build's name for a folder: sha256 over its files' names and contents (no siblings)."""
     digest = hashlib.sha256()
-    for file in sorted(f for f in folder.iterdir() if f.suffix not in (".br", ".gz")):
+    for file in sorted(f for f in folder.iterdir() if f.suffix not in (".zst", ".br", ".gz")):
         digest.update(f"{file.name}\0{hashlib.sha256(file.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()[:8]
 
@@ -58,6 +61,31 @@ def test_a_tuned_interpreter_lives_in_one_folder_named_by_its_content(
     assert re.fullmatch(r"[a-z-]+-[0-9a-f]{8}", folder.name)
     assert folder.name.endswith("-" + folder_hash(folder))
     assert serve.cache_control(interpreters[name]["wasm"].removeprefix(".")) == serve.IMMUTABLE
+
+
+def test_tuned_pyodide_preloads_bytecode_for_pyscript_and_the_app(interpreters: dict) -> None:
+    entry = interpreters["pyodide"]
+    url = entry["pycache"]
+    assert url in entry["fetchpreload"]
+    folder = (DIST / url).parent
+    assert re.fullmatch(r"pyodide-pycache-[0-9a-f]{8}", folder.name)
+    assert folder.name.endswith("-" + folder_hash(folder))
+    assert serve.cache_control(url.removeprefix(".")) == serve.IMMUTABLE
+    bundle = (DIST / url).read_bytes()
+    length = int.from_bytes(bundle[:4], "little")
+    index = json.loads(bundle[4 : 4 + length])
+    assert 4 + length + sum(size for _, size in index) == len(bundle)
+    # name.cpython-3XX.pyc -> name.py, where PyScript writes the source.
+    sources = {re.sub(r"__pycache__/(\w+)\.cpython-3\d+\.pyc$", r"\1.py", n) for n, _ in index}
+    app = {p.name for p in (DIST.parent / "py").glob("*.py")} - {"main.py"}
+    assert app | {"pyscript/__init__.py", "pyscript/web.py"} <= sources
+    # Hash-based and checked (flags 0b11): a source edited since the build is compiled instead.
+    offset = 4 + length
+    for name, size in index:
+        assert int.from_bytes(bundle[offset + 4 : offset + 8], "little") == 0b11, name
+        offset += size
+    assert "pycache" not in interpreters["pyodide-stock"]
+    assert "pycache" not in interpreters["micropython"]
 
 
 @pytest.mark.parametrize("name", TUNED)
