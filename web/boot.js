@@ -176,7 +176,7 @@ async function boot() {
   }
   // The interpreter's module first: its chain (module -> wasm) is the longest, and a browser
   // reads cached files about in the order they were asked for.
-  const started = prestart(interpreter.module, interpreter.pycache ? { pycache: interpreter.pycache } : {});
+  const started = prestart(interpreter.module, { pycache: interpreter.pycache });
   preload([...interpreter.modulepreload, ...interpreter.pyscriptpreload], "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
