@@ -152,6 +152,36 @@ def test_a_script_that_cannot_load_is_reported_instead_of_hanging(
     expect_start_error(page, text)
 
 
+@pytest.mark.interpreter_agnostic
+@pytest.mark.parametrize(
+    "status, body",
+    [(404, b"gone"), (200, b"\xff\xff\xff\x7fnot a bundle")],
+    ids=["missing", "garbled"],
+)
+def test_tuned_pyodide_starts_without_its_bytecode_bundle(
+    page: Page,
+    stack: Any,
+    site_config: dict[str, Any],
+    browser_problems: Any,
+    status: int,
+    body: bytes,
+) -> None:
+    """The bundle only saves compiling: without a usable one, Python compiles from source."""
+    site_config["interpreter"] = "pyodide"
+    bundle = serve.built_interpreters()["pyodide"]["pycache"].removeprefix(".")
+    browser_problems.allow(r"status of 404")
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.route(
+        "**" + bundle,
+        lambda route: route.fulfill(
+            status=status, body=body, content_type="application/octet-stream"
+        ),
+    )
+    open_logged_out(page, stack.app_url)
+    assert [w for w in warnings if bundle in w and "compiles from source" in w], warnings
+
+
 def test_a_start_up_file_that_stalls_is_reported_on_the_loading_line(
     page: Page, stack: Any
 ) -> None:
