@@ -10,7 +10,6 @@ into calls on the Lock, storage and view adapters and feeds results back in
 as events.
 """
 
-import binascii
 import json
 
 # Storage keys (docs/design.md, "Stored session").
@@ -208,22 +207,66 @@ def other_tab(stored):
 # --- tokens -----------------------------------------------------------------
 
 
-def _b64url_decode(text):
-    text = text.replace("-", "+").replace("_", "/")
-    text = text + "=" * (-len(text) % 4)
-    return binascii.a2b_base64(text.encode())  # MicroPython's takes bytes only
+# base64url digits, and standard base64's "+" and "/" for the same values.
+_B64_DIGITS = {}
+for _value, _digit in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"):
+    _B64_DIGITS[_digit] = _value
+_B64_DIGITS.update({"-": 62, "+": 62, "_": 63, "/": 63})
+
+
+def b64url_decode(text):
+    """The bytes of a base64url segment, padding optional; ValueError or KeyError if malformed.
+
+    Not `binascii.a2b_base64`: PyScript's MicroPython ships binascii as pure Python, about
+    1 ms per id_token there, and the page decodes its token while the visitor waits.
+    """
+    text = text.rstrip("=")
+    if len(text) % 4 == 1:
+        raise ValueError("base64 text cut short")
+    digits = _B64_DIGITS
+    whole = len(text) - len(text) % 4
+    out = bytearray()
+    for i in range(0, whole, 4):
+        n = digits[text[i]] << 18 | digits[text[i + 1]] << 12
+        n |= digits[text[i + 2]] << 6 | digits[text[i + 3]]
+        out.append(n >> 16)
+        out.append(n >> 8 & 0xFF)
+        out.append(n & 0xFF)
+    rest = text[whole:]
+    if rest:  # 2 or 3 digits: 1 or 2 bytes
+        n = 0
+        for digit in rest:
+            n = n << 6 | digits[digit]
+        n <<= 6 * (4 - len(rest))
+        out.append(n >> 16)
+        if len(rest) == 3:
+            out.append(n >> 8 & 0xFF)
+    return bytes(out)
+
+
+# The last token decoded and its payload: the rules read the same id_token's claims several
+# times per event. Payloads are only read, never changed.
+_decoded = [None, None]
 
 
 def jwt_payload(token):
     """The payload of a compact JWS as a dict, WITHOUT verifying it; None if unreadable."""
     if not isinstance(token, str):
         return None
+    if token == _decoded[0]:
+        return _decoded[1]
+    payload = _read_payload(token)
+    _decoded[0], _decoded[1] = token, payload
+    return payload
+
+
+def _read_payload(token):
     parts = token.split(".")
     if len(parts) != 3 or not parts[1]:
         return None
     try:
-        payload = json.loads(_b64url_decode(parts[1]).decode("utf-8"))
-    except Exception:  # PyScript's MicroPython binascii raises a bare Exception on bad padding
+        payload = json.loads(b64url_decode(parts[1]).decode("utf-8"))
+    except Exception:  # KeyError, ValueError, UnicodeError: not a JWT payload
         return None
     if not isinstance(payload, dict):
         return None

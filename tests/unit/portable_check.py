@@ -35,6 +35,11 @@ for garbage in ["", "x", "a.b", "a.!!!.c", "a." + b64url(b"\xff\xfe") + ".c", No
     assert s.jwt_payload(garbage) is None
     assert s.token_expiry(garbage) is None
 
+# The page's own base64url decoder against the interpreter's binascii, every tail length.
+for size in range(0, 40):
+    data = bytes((i * 37 + size) % 256 for i in range(size))
+    assert s.b64url_decode(b64url(data)) == data, size
+
 store = storage.MemoryStorage()
 state = s.initial_state({"logout": "local"}, "http://app.test/")
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)

@@ -1,4 +1,8 @@
-from session import jwt_payload, token_expiry
+import base64
+import os
+
+import pytest
+from session import b64url_decode, jwt_payload, token_expiry
 from unit_support import NOW, b64url, id_token, make_jwt
 
 
@@ -14,6 +18,32 @@ def test_payload_of_a_well_formed_token() -> None:
 def test_payload_with_every_base64_padding_length_and_url_alphabet() -> None:
     for name in ("a", "ab", "abc", "abcd", "é?>~ü"):
         assert jwt_payload(make_jwt({"name": name}))["name"] == name
+
+
+def test_b64url_decode_matches_the_standard_library() -> None:
+    for size in range(0, 70):
+        data = os.urandom(size)
+        padded = base64.urlsafe_b64encode(data).decode()
+        assert b64url_decode(padded) == data, padded
+        assert b64url_decode(padded.rstrip("=")) == data, padded
+        standard = base64.b64encode(data).decode().rstrip("=")
+        assert b64url_decode(standard) == data, standard
+
+
+@pytest.mark.parametrize("text", ["a", "abcde", "ab.d", "ab d", "abc\n", "ab*c", "é"])
+def test_b64url_decode_refuses_what_is_not_base64(text: str) -> None:
+    with pytest.raises((KeyError, ValueError)):
+        b64url_decode(text)
+
+
+def test_payload_of_each_token_is_its_own() -> None:
+    # Decoded payloads are remembered per token: a different token is decoded anew.
+    ada, bob = id_token(name="Ada"), id_token(name="Bob")
+    assert jwt_payload(ada)["name"] == "Ada"
+    assert jwt_payload(bob)["name"] == "Bob"
+    assert jwt_payload(ada)["name"] == "Ada"
+    assert jwt_payload("x.!!!.y") is None
+    assert jwt_payload(ada)["name"] == "Ada"
 
 
 def test_unicode_claims_survive() -> None:
