@@ -237,3 +237,40 @@ class LockClient:
     def logout(self, return_to):
         """End the tenant session too (federated logout); Lock navigates away."""
         self._lock.logout(self._to_js({"returnTo": return_to}))
+
+
+class DeferredLock:
+    """Stands in for a `LockClient` until Lock's script has run, so that a visitor with no
+    session is told so without waiting for Lock. Calls made meanwhile (a Log In click, the
+    `/userinfo` check) are made in order once `attach` hands over the client."""
+
+    def __init__(self):
+        self._client = None
+        self._waiting = []
+
+    def attach(self, client):
+        self._client = client
+        waiting, self._waiting = self._waiting, []
+        for name, args in waiting:
+            getattr(client, name)(*args)
+
+    def _call(self, name, *args):
+        if self._client is None:
+            self._waiting.append((name, args))
+        else:
+            getattr(self._client, name)(*args)
+
+    def on_events(self, dispatch):
+        self._call("on_events", dispatch)
+
+    def show(self):
+        self._call("show")
+
+    def get_profile(self, access_token, dispatch):
+        self._call("get_profile", access_token, dispatch)
+
+    def check_session(self, access_token, dispatch):
+        self._call("check_session", access_token, dispatch)
+
+    def logout(self, return_to):
+        self._call("logout", return_to)

@@ -58,11 +58,18 @@ def navigate(url):
     window.location.assign(url)
 
 
+async def scripts_ran():
+    """Lock and Lockr have run (boot.js runs them once, on the first call)."""
+    await browser.sessionScripts()
+
+
 async def start():
     config = await read_config()
     origin = window.location.origin
+    if storage.kind_from_config(config) == "lockr":
+        await scripts_ran()  # Lockr holds the session
     kind, store = open_storage(config)
-    lock = create_lock(config, origin)
+    lock = lock_client.DeferredLock()
     app = App(
         config,
         store,
@@ -80,7 +87,9 @@ async def start():
         ("btn-retry", session.retry_clicked),
     ):
         view.on_click(element_id, create_proxy(app.click_handler(event)))
-    app.start()
+    app.start()  # a visitor without a session (and no login in the URL) is told so now
+    await scripts_ran()
+    lock.attach(create_lock(config, origin))
     return app
 
 

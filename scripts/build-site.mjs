@@ -176,6 +176,7 @@ function vendorPyodide() {
     modulepreload: [],
     fetchpreload: [],
     pyscriptpreload: [],
+    scriptsWhileLoading: true,
   };
 }
 
@@ -667,6 +668,8 @@ async function vendorPyodideFast() {
     modulepreload: [`${folder}pyodide.mjs`, `${folder}pyodide.asm.mjs`],
     pyscriptpreload: pyscriptStart,
     fetchpreload: [`${folder}${START_STDLIB}`, `${folder}pyodide-lock.json`],
+    // Its load leaves the main thread idle for hundreds of ms: Lock runs meanwhile (boot.js).
+    scriptsWhileLoading: true,
   };
 }
 
@@ -687,6 +690,9 @@ function vendorMicropython() {
     modulepreload: [`${folder}micropython.mjs`],
     pyscriptpreload: pyscriptStart,
     fetchpreload: [],
+    // Ready within ~0.1 s and busy meanwhile: Lock runs when py/main.py asks for it, once a
+    // visitor without a session has been told so.
+    scriptsWhileLoading: false,
   };
 }
 

@@ -1,5 +1,5 @@
-// Starts the Python app: reads auth0-config.json, starts the interpreter it names, runs Lock
-// and Lockr, adds the PyScript tag for py/main.py and loads PyScript. Any failure before Python
+// Starts the Python app: reads auth0-config.json, starts the interpreter it names, adds the
+// PyScript tag for py/main.py and loads PyScript; runs Lock and Lockr (`sessionScripts`). Any failure before Python
 // has decided the session is shown on the page (data-session="error") instead of leaving it
 // loading forever.
 
@@ -25,7 +25,7 @@ function interpreterNamed(interpreters, name) {
 const body = document.body;
 
 // Runs the scripts index.html preloads (Lock, Lockr), in page order; resolves once all have
-// run. Python must not start before they have.
+// run. Python must not use them before: py/main.py awaits `sessionScripts()`.
 function runPreloadedScripts() {
   const urls = [...document.querySelectorAll('link[rel="preload"][as="script"]')].map((link) => link.href);
   const ran = urls.map(
@@ -41,6 +41,15 @@ function runPreloadedScripts() {
   );
   return Promise.all(ran);
 }
+
+// The scripts run once, on the first call: from boot.js while a slow interpreter loads, or
+// from py/main.py when it needs Lock.
+let scriptsRun = null;
+function sessionScripts() {
+  scriptsRun ??= runPreloadedScripts();
+  return scriptsRun;
+}
+globalThis.sessionScripts = sessionScripts;
 
 function stillLoading() {
   return body.dataset.session === "loading";
@@ -181,16 +190,19 @@ async function boot() {
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkWasm(interpreter.wasm).catch((error) => fail(error.message));
-  // Lock's script holds the main thread for 50-150 ms: run it once the interpreter's wasm is
-  // on its way (compiled off the main thread), not before.
-  const scriptsRan = started.then(runPreloadedScripts);
+  // Lock's script holds the main thread for 50-150 ms. An interpreter whose load leaves the
+  // main thread idle (Pyodide's wasm compiles off it) runs it meanwhile, once the wasm is on its
+  // way; otherwise py/main.py runs it after deciding a visitor without a session.
+  if (interpreter.scriptsWhileLoading) {
+    started.then(sessionScripts).catch((error) => fail(error.message));
+  }
   document.getElementById("runtime").textContent = `PyScript on ${interpreter.label}`;
   const script = document.createElement("script");
   script.type = interpreter.type;
   script.src = MAIN;
   script.setAttribute("config", JSON.stringify({ ...pyscriptConfig, interpreter: interpreter.module }));
   body.append(script);
-  await Promise.all([scriptsRan, started]);
+  await started;
   try {
     await import("./vendor/pyscript/core.js");
   } catch (error) {

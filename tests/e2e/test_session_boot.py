@@ -143,7 +143,8 @@ def test_a_broken_interpreter_binary_is_reported_instead_of_hanging(
 def test_a_script_that_cannot_load_is_reported_instead_of_hanging(
     page: Page, stack: Any, browser_problems: Any, script: str, text: str
 ) -> None:
-    browser_problems.allow(r"status of 404|core\.js")
+    # On MicroPython, Lock is asked for by py/main.py: its traceback goes to the console too.
+    browser_problems.allow(r"status of 404|core\.js|lock\.js did not load")
     page.route(
         "**/" + script,
         lambda route: route.fulfill(status=404, body="gone", content_type="text/plain"),

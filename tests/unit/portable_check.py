@@ -40,6 +40,28 @@ for size in range(0, 40):
     data = bytes((i * 37 + size) % 256 for i in range(size))
     assert s.b64url_decode(b64url(data)) == data, size
 
+
+# Calls on a DeferredLock wait for the client, then pass straight through.
+class Recorder:
+    def __init__(self):
+        self.calls = []
+
+    def show(self):
+        self.calls.append("show")
+
+    def logout(self, url):
+        self.calls.append(url)
+
+
+deferred = lock_client.DeferredLock()
+deferred.show()
+deferred.logout("http://app.test/")
+recorder = Recorder()
+deferred.attach(recorder)
+assert recorder.calls == ["show", "http://app.test/"]
+deferred.show()
+assert recorder.calls == ["show", "http://app.test/", "show"]
+
 store = storage.MemoryStorage()
 state = s.initial_state({"logout": "local"}, "http://app.test/")
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)

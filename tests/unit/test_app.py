@@ -46,6 +46,7 @@ class Page:
         store: Any = None,
         channels: FakeChannels | None = None,
         url_fragment: str | None = None,
+        lock_later: bool = False,
     ) -> None:
         self.doc = FakeDocument()
         self.lock = FakeLock()
@@ -55,6 +56,10 @@ class Page:
         self.window = FakeWindow(self.clock)
         self.web = web
         client = lock_client.LockClient(self.lock, self.proxies, lambda v: v, is_none)
+        if lock_later:  # as main.py wires it: Lock's script runs after the first decision
+            deferred, ready = lock_client.DeferredLock(), client
+            self.lock_ran = lambda: deferred.attach(ready)
+            client = deferred
         self.view = View(self.doc)
         self.store = store if store is not None else storage.WebStorage(web, is_none)
         if channels is not None:
@@ -138,6 +143,31 @@ def test_a_plain_url_is_decided_without_waiting_for_lock() -> None:
 
     page = Page(web, url_fragment="#access_token=new&state=s")  # a login coming back
     assert (page.session, page.lock.calls) == ("loading", [])
+
+
+def test_a_visitor_without_a_session_is_told_so_before_lock_has_run() -> None:
+    page = Page(FakeWebStorage(), url_fragment="", lock_later=True)
+    assert page.session == "logged-out"
+    page.doc.elements["btn-login"].click()  # clicked before Lock is there: shown once it is
+    assert (page.lock.calls, page.lock.handlers) == ([], {})
+    page.lock_ran()
+    assert page.lock.calls == [("show",)]
+    assert sorted(page.lock.handlers) == sorted(lock_client.LOCK_EVENTS)
+    page.doc.elements["btn-login"].click()
+    assert page.lock.calls == [("show",), ("show",)]
+
+
+def test_a_stored_session_is_checked_once_lock_has_run() -> None:
+    web = FakeWebStorage()
+    save_session(web, id_token(), NOW + 60)
+    page = Page(web, url_fragment="", lock_later=True)
+    assert (page.session, page.lock.calls) == ("loading", [])
+    page.lock_ran()
+    assert page.lock.calls == [("getProfile", "at")]
+    page.answer_profile(None, PROFILE)
+    assert page.session == "logged-in"
+    page.doc.elements["btn-logout"].click()
+    assert web.items == {}
 
 
 def test_rejected_token_at_load_is_removed_with_a_notice() -> None:

@@ -108,3 +108,11 @@ def test_the_stock_reference_keeps_npm_names_and_is_revalidated(interpreters: di
     assert stock["module"] == "./vendor/pyodide/pyodide.mjs"
     assert stock["modulepreload"] == stock["pyscriptpreload"] == []
     assert serve.cache_control(stock["wasm"].removeprefix(".")) == serve.REVALIDATE
+
+
+def test_lock_runs_during_the_load_only_where_the_load_leaves_the_page_idle(
+    interpreters: dict,
+) -> None:
+    # boot.js runs Lock while Pyodide loads; on MicroPython py/main.py runs it after deciding.
+    running = {name: entry["scriptsWhileLoading"] for name, entry in interpreters.items()}
+    assert running == {"pyodide-stock": True, "pyodide": True, "micropython": False}
