@@ -1,7 +1,7 @@
 // Starts the Python app: reads auth0-config.json, starts the interpreter it names, adds the
-// PyScript tag for py/main.py and loads PyScript; runs Lock and Lockr (`sessionScripts`). Any failure before Python
-// has decided the session is shown on the page (data-session="error") instead of leaving it
-// loading forever.
+// PyScript tag for py/main.py and loads PyScript; runs Lock and Lockr (`sessionScripts`). Any
+// failure before Python has decided the session is shown on the page (data-session="error")
+// instead of leaving it loading forever.
 
 // One PyScript config (./pyscript.json: which modules to load) serves every interpreter; the
 // interpreter module is added here. The build lists each interpreter's files in
