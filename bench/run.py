@@ -130,15 +130,17 @@ class Visit:
 # The served stack
 
 
-def bench_tenant_config(tenant_url: str, app_url: str) -> TenantConfig:
-    """The default dev tenant, with the JS baseline page as a further callback URL."""
+def bench_tenant_config(tenant_url: str, app_url: str, *pages: str) -> TenantConfig:
+    """The default dev tenant for `app_url`, with further pages (the JS baseline's, a second
+    build's) as callback and logout URLs, and their origins as web origins."""
     config = TenantConfig.default(issuer_base=tenant_url, app_origin=app_url)
     app, *others = config.applications
-    baseline = app_url + BASELINE_PATH
+    origins = {urlsplit(page)._replace(path="").geturl() for page in pages} - set(app.web_origins)
     app = dataclasses.replace(
         app,
-        callbacks=(*app.callbacks, baseline),
-        allowed_logout_urls=(*app.allowed_logout_urls, baseline),
+        callbacks=(*app.callbacks, *pages),
+        allowed_logout_urls=(*app.allowed_logout_urls, *pages),
+        web_origins=(*app.web_origins, *sorted(origins)),
     )
     return dataclasses.replace(config, applications=(app, *others))
 
@@ -189,30 +191,25 @@ def bench_site_app(state: Callable[[], Serving]) -> ASGIApp:
     return app
 
 
-class BenchStack:
-    """Site and tenant on free loopback ports, served from their own process as serve.py serves
-    them; what the site serves is switched per variant.
+SPAWN = multiprocessing.get_context("spawn")
 
-    Served from a thread of this process instead, every response waited for the GIL, which
-    Playwright's client holds while it handles the page's CDP events: warm visits' 304s came
-    back 40-100 ms after they were asked for.
+
+class ServerProcess:
+    """Runs `target(*args)`, which serves `urls`, in a process of its own.
+
+    Served from a thread of the bench's process instead, every response waited for the GIL,
+    which Playwright's client holds while it handles the page's CDP events: warm visits' 304s
+    came back 40-100 ms after they were asked for.
     """
 
-    def __init__(self) -> None:
-        site_port, tenant_port = free_port(), free_port()
-        self.app_url = f"http://localhost:{site_port}"
-        self.tenant_url = f"http://localhost:{tenant_port}"
-        self.user = bench_tenant_config(self.tenant_url, self.app_url).users[0]
-        spawn = multiprocessing.get_context("spawn")
-        self._variant = spawn.Value("i", 0)  # index into VARIANTS, read by the server process
-        self._process = spawn.Process(
-            target=serve_stack, args=(site_port, tenant_port, self._variant), daemon=True
-        )
+    def __init__(self, target: Callable[..., None], args: tuple[Any, ...], urls: list[str]) -> None:
+        self.urls = urls
+        self._process = SPAWN.Process(target=target, args=args, daemon=True)
 
-    def __enter__(self) -> BenchStack:
+    def start(self) -> None:
         self._process.start()
         deadline = time.monotonic() + 30
-        for url in (self.tenant_url, self.app_url):
+        for url in self.urls:
             while True:
                 with contextlib.suppress(httpx.TransportError):
                     httpx.get(url + "/", timeout=1)
@@ -220,32 +217,14 @@ class BenchStack:
                 if not self._process.is_alive() or time.monotonic() > deadline:
                     raise RuntimeError(f"bench server for {url} did not start")
                 time.sleep(0.05)  # polling a port that is not listening yet: nothing to wait on
-        return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self._process.terminate()
         self._process.join(10)
 
-    def use(self, variant: Variant) -> str:
-        """Serve what the variant needs; returns its URL."""
-        self._variant.value = VARIANTS.index(variant)
-        return self.app_url + variant.path
 
-
-def serve_stack(site_port: int, tenant_port: int, variant: Any) -> None:
-    """The server process: tenant and site in one event loop, as serve.py runs them."""
-    app_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
-    servings = [
-        Serving(
-            serve.dev_tenant_config(tenant_url, interpreter=v.interpreter),
-            compressed=v.compressed,
-        )
-        for v in VARIANTS
-    ]
-    apps = (
-        (create_app(bench_tenant_config(tenant_url, app_url)), tenant_port),
-        (bench_site_app(lambda: servings[variant.value]), site_port),
-    )
+def serve_apps(apps: list[tuple[ASGIApp, int]]) -> None:
+    """Serves each app on its loopback port in one event loop, as serve.py does."""
     servers = [
         uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         for app, port in apps
@@ -255,6 +234,48 @@ def serve_stack(site_port: int, tenant_port: int, variant: Any) -> None:
         await asyncio.gather(*(server.serve() for server in servers))
 
     asyncio.run(run())
+
+
+class BenchStack:
+    """Site and tenant on free loopback ports, served from their own process; what the site
+    serves is switched per variant."""
+
+    def __init__(self) -> None:
+        site_port, tenant_port = free_port(), free_port()
+        self.app_url = f"http://localhost:{site_port}"
+        self.tenant_url = f"http://localhost:{tenant_port}"
+        self.user = bench_tenant_config(self.tenant_url, self.app_url).users[0]
+        self._variant = SPAWN.Value("i", 0)  # index into VARIANTS, read by the server process
+        self._servers = ServerProcess(
+            serve_stack, (site_port, tenant_port, self._variant), [self.tenant_url, self.app_url]
+        )
+
+    def __enter__(self) -> BenchStack:
+        self._servers.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._servers.stop()
+
+    def use(self, variant: Variant) -> str:
+        """Serve what the variant needs; returns its URL."""
+        self._variant.value = VARIANTS.index(variant)
+        return self.app_url + variant.path
+
+
+def serve_stack(site_port: int, tenant_port: int, variant: Any) -> None:
+    """BenchStack's server process: the tenant, and the site as `variant` (shared) says."""
+    app_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
+    servings = [
+        Serving(
+            serve.dev_tenant_config(tenant_url, interpreter=v.interpreter),
+            compressed=v.compressed,
+        )
+        for v in VARIANTS
+    ]
+    tenant = create_app(bench_tenant_config(tenant_url, app_url, app_url + BASELINE_PATH))
+    site = bench_site_app(lambda: servings[variant.value])
+    serve_apps([(tenant, tenant_port), (site, site_port)])
 
 
 # ---------------------------------------------------------------------------------------------

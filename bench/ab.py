@@ -1,0 +1,139 @@
+"""Two builds of the app against each other: alternated warm visits, one run.
+
+    python bench/ab.py A B [--interpreter NAME] [--visitor logged-in|logged-out] [--visits N]
+
+A and B are checkouts of this project (each with web/, py/ and a built dist/vendor/), e.g.
+`git worktree add /tmp/before HEAD~1 && ln -s "$PWD/dist" /tmp/before/dist` when only web/ or
+py/ differ. Both are served side by side, with one dev tenant, from a process of their own.
+Each build gets a profile: a first visit and a login through Lock, then the warm visits, each
+in a new browser process, alternating A B B A ... so that the machine's drift hits both
+alike. Prints each build's median and the paired differences. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+import serve  # noqa: E402
+from bench.run import (  # noqa: E402
+    LINKS,
+    Profile,
+    ServerProcess,
+    bench_tenant_config,
+    login,
+    serve_apps,
+    stored_session,
+    visit,
+)
+from devtenant import create_app  # noqa: E402
+from serving import chromium_executable, free_port  # noqa: E402
+
+VISITORS = ("logged-in", "logged-out")
+
+
+def serve_builds(roots: list[str], ports: list[int], tenant_port: int, interpreter: str) -> None:
+    """The server process: the tenant, and each build's site on its own port."""
+    tenant_url = f"http://localhost:{tenant_port}"
+    pages = [f"http://localhost:{port}/" for port in ports]
+    tenant = create_app(bench_tenant_config(tenant_url, pages[0].rstrip("/"), *pages[1:]))
+    config = serve.dev_tenant_config(tenant_url, interpreter=interpreter)
+    sites = [
+        (
+            serve.create_site_app(
+                config, Path(r) / "web", Path(r) / "py", Path(r) / "dist" / "vendor"
+            ),
+            p,
+        )
+        for r, p in zip(roots, ports, strict=True)
+    ]
+    serve_apps([(tenant, tenant_port), *sites])
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("a", type=Path, help="checkout A (the one before)")
+    parser.add_argument("b", type=Path, help="checkout B (the one after)")
+    parser.add_argument("--interpreter", default="micropython", help="auth0-config.json's")
+    parser.add_argument("--visitor", choices=VISITORS, default="logged-in")
+    parser.add_argument("--visits", type=int, default=10, help="warm visits per build")
+    parser.add_argument("--link", choices=[link.key for link in LINKS], default="loopback")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    roots = [str(args.a.resolve()), str(args.b.resolve())]
+    for root in roots:
+        if not (Path(root) / "dist" / "vendor" / "interpreters.json").is_file():
+            print(
+                f"{root}: no dist/vendor/ (build it, or link another checkout's)", file=sys.stderr
+            )
+            return 2
+    link = next(link for link in LINKS if link.key == args.link)
+    ports, tenant_port = [free_port(), free_port()], free_port()
+    origins = [f"http://localhost:{port}" for port in ports]
+    servers = ServerProcess(
+        serve_builds,
+        (roots, ports, tenant_port, args.interpreter),
+        [f"http://localhost:{tenant_port}", *origins],
+    )
+    user = bench_tenant_config(f"http://localhost:{tenant_port}", origins[0]).users[0]
+    times: list[list[float | None]] = [[], []]  # one per visit; None: it failed
+    servers.start()
+    try:
+        with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+            executable = chromium_executable(pw)
+            profiles, seeds = [], []
+            for arm, origin in enumerate(origins):
+                profile = Profile(pw, executable, Path(tmp) / "ab"[arm], link)
+                with profile.open(origin) as (page, net, console):
+                    first = visit(page, net, origin + "/", console)
+                    if first.error:
+                        print(f"{'AB'[arm]}: first visit failed: {first.error}", file=sys.stderr)
+                        return 1
+                    seed: dict[str, str] = {}
+                    if args.visitor == "logged-in":
+                        _, error = login(page, user.email, user.password)
+                        if error:
+                            print(f"{'AB'[arm]}: login failed: {error}", file=sys.stderr)
+                            return 1
+                        seed = stored_session(page)
+                profiles.append((profile, origin))
+                seeds.append(seed)
+            for i in range(args.visits):
+                for arm in (0, 1) if i % 2 == 0 else (1, 0):
+                    profile, origin = profiles[arm]
+                    with profile.open(origin, seed=seeds[arm]) as (page, net, console):
+                        warm = visit(page, net, origin + "/", console)
+                    ok = warm.ok(args.visitor)
+                    if not ok:
+                        print(f"{'AB'[arm]}: visit {i + 1}: {warm.error or warm.state}")
+                    times[arm].append(warm.ms if ok else None)
+    finally:
+        servers.stop()
+
+    print(f"{args.interpreter}, warm {args.visitor}, {args.link}, ms to a decided session:")
+    for arm, root in enumerate(roots):
+        ms = [t for t in times[arm] if t is not None]
+        if ms:
+            shown = " ".join(f"{t:.0f}" for t in ms)
+            print(f"  {'AB'[arm]} median {statistics.median(ms):6.0f}  min {min(ms):6.0f}  {root}")
+            print(f"    {shown}")
+    paired = [b - a for a, b in zip(*times, strict=True) if a is not None and b is not None]
+    if paired:
+        print(f"  B - A, paired: median {statistics.median(paired):+.0f} ms (N={len(paired)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
