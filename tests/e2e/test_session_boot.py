@@ -267,9 +267,10 @@ def test_each_page_load_starts_one_interpreter(
 def test_each_start_up_file_is_asked_for_once(
     page: Page, stack: Any, site_config: dict[str, Any], app_interpreter: str
 ) -> None:
-    """index.html preloads the configs boot.js reads, and boot.js preloads the modules the
-    interpreter and PyScript import later: each preload must be the very request its reader
-    uses, not a second download of the same file."""
+    """index.html preloads the configs boot.js reads, serve.py adds the interpreter's first
+    files to it, and boot.js preloads the modules the interpreter and PyScript import later:
+    each preload must be the very request its reader uses, not a second download of the same
+    file (a page and a script asking for one module, a preload and a fetch() for one file)."""
     asked: Counter[str] = Counter()
 
     def count(request: Any) -> None:
@@ -280,7 +281,8 @@ def test_each_start_up_file_is_asked_for_once(
     open_logged_out(page, stack.app_url)
     entry = serve.built_interpreters()[app_interpreter]
     expected = ["/auth0-config.json", "/pyscript.json", "/vendor/interpreters.json"]
-    expected += [url.removeprefix(".") for url in entry["modulepreload"] + entry["pyscriptpreload"]]
+    preloaded = [entry["module"], *entry["modulepreload"], *entry["pyscriptpreload"]]
+    expected += [url.removeprefix(".") for url in preloaded + entry["fetchpreload"]]
     assert [url for url in expected if url not in asked] == []
     assert {url: n for url, n in asked.items() if n > 1} == {}
 

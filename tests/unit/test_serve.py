@@ -173,3 +173,84 @@ def test_config_is_read_per_request(site: Any) -> None:
     client = client_for(site, lambda: config)
     config["storage"] = "lockr"
     assert client.get("/auth0-config.json").json()["storage"] == "lockr"
+
+
+def with_interpreters(site: dict[str, Path], listing: str) -> None:
+    (site["web"] / "index.html").write_text(
+        "<!doctype html><head>\n"
+        '  <link rel="modulepreload" href="./vendor/pyscript/core.js">\n'
+        "  <!-- early preloads: the configured interpreter's -->\n"
+        "</head><body></body>"
+    )
+    (site["vendor"] / "interpreters.json").write_text(listing)
+
+
+INTERPRETERS = """{
+  "micropython": {"module": "./vendor/mp-1/early.mjs", "modulepreload": ["./vendor/mp-1/mp.mjs"],
+                  "pyscriptpreload": ["./vendor/pyscript/core-1.js",
+                                      "./vendor/pyscript/error-1.js"],
+                  "fetchpreload": []},
+  "pyodide": {"module": "./vendor/py-1/fast.mjs", "modulepreload": [],
+              "pyscriptpreload": ["./vendor/pyscript/core-1.js"],
+              "fetchpreload": ["./vendor/py-1/stdlib.zip"]}
+}"""
+
+
+def head_links(client: TestClient) -> list[str]:
+    response = client.get("/")
+    assert response.status_code == 200
+    head = response.text.split("</head>")[0]
+    return [line.strip() for line in head.splitlines() if line.strip().startswith("<link")]
+
+
+def test_the_page_asks_for_the_configured_interpreters_modules_with_itself(site: Any) -> None:
+    with_interpreters(site, INTERPRETERS)
+    client = client_for(site, serve.dev_tenant_config(TENANT, interpreter="micropython"))
+    assert head_links(client) == [
+        '<link rel="modulepreload" href="./vendor/pyscript/core.js">',
+        '<link rel="modulepreload" href="./vendor/mp-1/early.mjs">',
+        '<link rel="modulepreload" href="./vendor/mp-1/mp.mjs">',
+        '<link rel="modulepreload" href="./vendor/pyscript/core-1.js">',  # not the plugins
+    ]
+
+
+def test_files_the_interpreter_fetches_are_preloaded_as_fetch_does(site: Any) -> None:
+    with_interpreters(site, INTERPRETERS)
+    client = client_for(site, serve.dev_tenant_config(TENANT))  # pyodide by default
+    assert head_links(client)[1:] == [
+        '<link rel="modulepreload" href="./vendor/py-1/fast.mjs">',
+        '<link rel="modulepreload" href="./vendor/pyscript/core-1.js">',
+        '<link rel="preload" as="fetch" crossorigin="anonymous" href="./vendor/py-1/stdlib.zip">',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("interpreter", "listing"),
+    [
+        ("cpython", INTERPRETERS),  # not built: boot.js says so on the page
+        (["pyodide"], INTERPRETERS),
+        ("pyodide", "{not json"),
+        ("pyodide", '{"pyodide": {"module": 7}}'),
+        ("pyodide", '{"pyodide": null}'),
+    ],
+)
+def test_without_a_usable_listing_the_page_is_served_without_early_preloads(
+    site: Any, interpreter: Any, listing: str
+) -> None:
+    with_interpreters(site, listing)
+    client = client_for(site, {**serve.dev_tenant_config(TENANT), "interpreter": interpreter})
+    assert head_links(client) == ['<link rel="modulepreload" href="./vendor/pyscript/core.js">']
+
+
+def test_early_preload_urls_are_written_as_attribute_text(site: Any) -> None:
+    hostile = '{"pyodide": {"module": "./x.mjs\\"><script>alert(1)</script>", "modulepreload": [],'
+    with_interpreters(site, hostile + ' "pyscriptpreload": [], "fetchpreload": []}}')
+    page = client_for(site, serve.dev_tenant_config(TENANT)).get("/").text
+    assert "<script>" not in page
+    assert 'href="./x.mjs&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in page
+
+
+def test_a_page_without_the_marker_gets_no_preloads(site: Any) -> None:
+    (site["vendor"] / "interpreters.json").write_text(INTERPRETERS)
+    page = client_for(site, serve.dev_tenant_config(TENANT)).get("/").text
+    assert page == "<!doctype html><head><title>t</title></head>"
