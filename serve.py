@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import html
 import json
 import mimetypes
 import os
@@ -121,47 +120,16 @@ def content_security_policy(config: dict[str, Any]) -> str:
 
 # The page's <meta> CSP serves static hosts; here the header below is the one exact policy.
 CSP_META = re.compile(rb'\s*<meta http-equiv="Content-Security-Policy"[^>]*>')
-# Where the page's head takes the configured interpreter's preloads (web/index.html).
-EARLY_PRELOADS = re.compile(rb"\n( *)<!-- early preloads:")
 
 
-def early_preloads(config: dict[str, Any], vendor_dir: Path) -> list[str]:
-    """<link> tags for what the configured interpreter loads first: its modules and PyScript's
-    core chunk (modulepreload), then the files it fetches (Pyodide's start stdlib, ...).
-
-    boot.js asks for the same once it has read the config; asked for with the page, they are
-    read from the cache while boot.js and the config are still on their way. None for an
-    interpreter the build does not list: boot.js reports that on the page.
-    """
-    try:
-        entry = built_interpreters(vendor_dir).get(config.get("interpreter") or "pyodide")
-        # The core chunk comes first (scripts/build-site.mjs); boot.js preloads the plugins.
-        modules = [entry["module"], *entry["modulepreload"], *entry["pyscriptpreload"][:1]]
-        fetched = list(entry["fetchpreload"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return []
-    if not all(isinstance(url, str) for url in modules + fetched):
-        return []
-    return [f'<link rel="modulepreload" href="{html.escape(url)}">' for url in modules] + [
-        f'<link rel="preload" as="fetch" crossorigin="anonymous" href="{html.escape(url)}">'
-        for url in fetched
-    ]
-
-
-def app_page(path: Path, config: dict[str, Any], vendor_dir: Path) -> Response:
-    """An HTML page of the site: CSP as a header naming the tenant, early preloads added."""
-    page = CSP_META.sub(b"", path.read_bytes())
-    marker = EARLY_PRELOADS.search(page)
-    if marker:
-        indent = marker.group(1).decode()
-        links = "".join(f"\n{indent}{link}" for link in early_preloads(config, vendor_dir))
-        page = page[: marker.start()] + links.encode() + page[marker.start() :]
+def page_with_header_csp(path: Path, config: dict[str, Any]) -> Response:
+    html = CSP_META.sub(b"", path.read_bytes())
     headers = {
         "Cache-Control": REVALIDATE,
         "Content-Security-Policy": content_security_policy(config),
         "X-Content-Type-Options": "nosniff",
     }
-    return Response(page, media_type="text/html", headers=headers)
+    return Response(html, media_type="text/html", headers=headers)
 
 
 def _inside(root: Path, relative: str) -> Path | None:
@@ -236,7 +204,7 @@ def create_site_app(
         if path is None:
             return PlainTextResponse("Not found", status_code=404)
         if path.suffix == ".html":
-            return app_page(path, current_config(), vendor_dir)
+            return page_with_header_csp(path, current_config())
         return _file_response(request, path)
 
     return Starlette(

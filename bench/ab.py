@@ -1,18 +1,21 @@
 """Two builds of the app against each other: alternated warm visits, one run.
 
     python bench/ab.py A B [--interpreter NAME] [--visitor logged-in|logged-out] [--visits N]
+                           [--cache warm|cold] [--link loopback|emulated]
 
 A and B are checkouts of this project (each with web/, py/ and a built dist/vendor/), e.g.
 `git worktree add /tmp/before HEAD~1 && ln -s "$PWD/dist" /tmp/before/dist` when only web/ or
 py/ differ. Both are served side by side, with one dev tenant, from a process of their own.
 Each build gets a profile: a first visit and a login through Lock, then the warm visits, each
 in a new browser process, alternating A B B A ... so that the machine's drift hits both
-alike. Prints each build's median and the paired differences. See bench/README.md.
+alike (`--cache cold`: each visit on a new profile, seeded with the session that login
+stored). Prints each build's median and the paired differences. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import sys
 import tempfile
@@ -66,6 +69,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--interpreter", default="micropython", help="auth0-config.json's")
     parser.add_argument("--visitor", choices=VISITORS, default="logged-in")
     parser.add_argument("--visits", type=int, default=10, help="warm visits per build")
+    parser.add_argument(
+        "--cache", choices=("warm", "cold"), default="warm", help="cold: a new profile per visit"
+    )
     parser.add_argument("--link", choices=[link.key for link in LINKS], default="loopback")
     return parser.parse_args(argv)
 
@@ -113,16 +119,21 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.visits):
                 for arm in (0, 1) if i % 2 == 0 else (1, 0):
                     profile, origin = profiles[arm]
+                    if args.cache == "cold":  # a new profile each time: nothing in its caches
+                        profile = Profile(pw, executable, Path(tmp) / f"{'ab'[arm]}{i}", link)
                     with profile.open(origin, seed=seeds[arm]) as (page, net, console):
-                        warm = visit(page, net, origin + "/", console)
-                    ok = warm.ok(args.visitor)
+                        result = visit(page, net, origin + "/", console)
+                    if args.cache == "cold":
+                        shutil.rmtree(profile.path, ignore_errors=True)
+                    ok = result.ok(args.visitor)
                     if not ok:
-                        print(f"{'AB'[arm]}: visit {i + 1}: {warm.error or warm.state}")
-                    times[arm].append(warm.ms if ok else None)
+                        print(f"{'AB'[arm]}: visit {i + 1}: {result.error or result.state}")
+                    times[arm].append(result.ms if ok else None)
     finally:
         servers.stop()
 
-    print(f"{args.interpreter}, warm {args.visitor}, {args.link}, ms to a decided session:")
+    what = f"{args.interpreter}, {args.cache} {args.visitor}, {args.link}"
+    print(f"{what}, ms to a decided session:")
     for arm, root in enumerate(roots):
         ms = [t for t in times[arm] if t is not None]
         if ms:

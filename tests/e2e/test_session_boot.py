@@ -267,10 +267,9 @@ def test_each_page_load_starts_one_interpreter(
 def test_each_start_up_file_is_asked_for_once(
     page: Page, stack: Any, site_config: dict[str, Any], app_interpreter: str
 ) -> None:
-    """index.html preloads the configs boot.js reads, serve.py adds the interpreter's first
-    files to it, and boot.js preloads the modules the interpreter and PyScript import later:
-    each preload must be the very request its reader uses, not a second download of the same
-    file (a page and a script asking for one module, a preload and a fetch() for one file)."""
+    """index.html preloads the configs boot.js reads, and boot.js preloads the files the
+    interpreter and PyScript ask for later: each preload must be the very request its reader
+    uses, not a second download of the same file (a preload and a fetch() for one file)."""
     asked: Counter[str] = Counter()
 
     def count(request: Any) -> None:
