@@ -1,15 +1,18 @@
 """Two builds of the app against each other: alternated warm visits, one run.
 
     python bench/ab.py A B [--interpreter NAME] [--visitor logged-in|logged-out] [--visits N]
-                           [--cache warm|cold] [--link loopback|emulated]
+                           [--cache warm|cold] [--link loopback|emulated] [--profiles K]
 
 A and B are checkouts of this project (each with web/, py/ and a built dist/vendor/), e.g.
 `git worktree add /tmp/before HEAD~1 && ln -s "$PWD/dist" /tmp/before/dist` when only web/ or
 py/ differ. Both are served side by side, with one dev tenant, from a process of their own.
-Each build gets a profile: a first visit and a login through Lock, then the warm visits, each
-in a new browser process, alternating A B B A ... so that the machine's drift hits both
-alike (`--cache cold`: each visit on a new profile, seeded with the session that login
-stored). Prints each build's median and the paired differences. See bench/README.md.
+Each build gets `--profiles` profiles: on each a first visit and a login through Lock. Then the
+warm visits, each in a new browser process on the next of its build's profiles, alternating
+A B B A ... so that the machine's drift hits both alike (`--cache cold`: each visit on a new
+profile, seeded with the session a login stored). Several profiles, because one profile's
+caches can keep a build faster or slower on all its visits (V8 caches the Pyodide wasm's code
+as far as it had been optimised when the entry was written). Prints each build's median and
+the paired differences. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from bench.run import (  # noqa: E402
     visit,
 )
 from devtenant import create_app  # noqa: E402
+from devtenant.config import SeedUser  # noqa: E402
 from serving import chromium_executable, free_port  # noqa: E402
 
 VISITORS = ("logged-in", "logged-out")
@@ -62,6 +66,22 @@ def serve_builds(roots: list[str], ports: list[int], tenant_port: int, interpret
     serve_apps([(tenant, tenant_port), *sites])
 
 
+def first_visit(
+    profile: Profile, origin: str, visitor: str, user: SeedUser
+) -> tuple[dict[str, str], str | None]:
+    """A profile's first visit, and its login when the visitor is logged in: (seed, error)."""
+    with profile.open(origin) as (page, net, console):
+        first = visit(page, net, origin + "/", console)
+        if first.error:
+            return {}, f"first visit failed: {first.error}"
+        if visitor != "logged-in":
+            return {}, None
+        _, error = login(page, user.email, user.password)
+        if error:
+            return {}, f"login failed: {error}"
+        return stored_session(page), None
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("a", type=Path, help="checkout A (the one before)")
@@ -73,6 +93,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--cache", choices=("warm", "cold"), default="warm", help="cold: a new profile per visit"
     )
     parser.add_argument("--link", choices=[link.key for link in LINKS], default="loopback")
+    parser.add_argument("--profiles", type=int, default=3, help="profiles per build")
     return parser.parse_args(argv)
 
 
@@ -99,29 +120,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
             executable = chromium_executable(pw)
-            profiles, seeds = [], []
-            for arm, origin in enumerate(origins):
-                profile = Profile(pw, executable, Path(tmp) / "ab"[arm], link)
-                with profile.open(origin) as (page, net, console):
-                    first = visit(page, net, origin + "/", console)
-                    if first.error:
-                        print(f"{'AB'[arm]}: first visit failed: {first.error}", file=sys.stderr)
+            profiles: list[list[tuple[Profile, dict[str, str]]]] = [[], []]
+            for k in range(args.profiles):
+                for arm, origin in enumerate(origins):
+                    profile = Profile(pw, executable, Path(tmp) / f"{'ab'[arm]}{k}", link)
+                    seed, error = first_visit(profile, origin, args.visitor, user)
+                    if error:
+                        print(f"{'AB'[arm]}: {error}", file=sys.stderr)
                         return 1
-                    seed: dict[str, str] = {}
-                    if args.visitor == "logged-in":
-                        _, error = login(page, user.email, user.password)
-                        if error:
-                            print(f"{'AB'[arm]}: login failed: {error}", file=sys.stderr)
-                            return 1
-                        seed = stored_session(page)
-                profiles.append((profile, origin))
-                seeds.append(seed)
+                    profiles[arm].append((profile, seed))
             for i in range(args.visits):
                 for arm in (0, 1) if i % 2 == 0 else (1, 0):
-                    profile, origin = profiles[arm]
+                    profile, seed = profiles[arm][i % args.profiles]
+                    origin = origins[arm]
                     if args.cache == "cold":  # a new profile each time: nothing in its caches
-                        profile = Profile(pw, executable, Path(tmp) / f"{'ab'[arm]}{i}", link)
-                    with profile.open(origin, seed=seeds[arm]) as (page, net, console):
+                        profile = Profile(pw, executable, Path(tmp) / f"{'ab'[arm]}-{i}", link)
+                    with profile.open(origin, seed=seed) as (page, net, console):
                         result = visit(page, net, origin + "/", console)
                     if args.cache == "cold":
                         shutil.rmtree(profile.path, ignore_errors=True)
