@@ -94,7 +94,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--link", choices=[link.key for link in LINKS], default="loopback")
     parser.add_argument("--profiles", type=int, default=3, help="profiles per build")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.profiles < 1 or args.visits < 1:
+        parser.error("--profiles and --visits take a number from 1 up")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
