@@ -55,7 +55,18 @@ function stillLoading() {
   return body.dataset.session === "loading";
 }
 
+// What is wrong with the interpreter's binary (a message), or null; checkBinary() sets it.
+// fail() asks it first: a broken binary explains a start-up error better than the runtime's own
+// message does.
+let binaryProblem = () => Promise.resolve(null);
+const BINARY_CHECK_MS = 3000; // a check that gets no answer does not hide the error itself
+
 function fail(message) {
+  const undecided = new Promise((resolve) => setTimeout(resolve, BINARY_CHECK_MS, null));
+  Promise.race([binaryProblem(), undecided]).then((problem) => show(problem ?? message));
+}
+
+function show(message) {
   if (!stillLoading()) return;
   const notice = document.getElementById("notice");
   notice.textContent = `The app could not start: ${message}`;
@@ -134,14 +145,50 @@ function preload(urls, rel, as) {
 }
 
 // A missing interpreter binary, or one served without `application/wasm`, makes the runtime
-// hang without an error: ask for its headers alongside the real download.
-async function checkWasm(url) {
-  const response = await fetch(url, { method: "HEAD" });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  const type = response.headers.get("content-type") || "(none)";
-  if (!type.startsWith("application/wasm")) {
-    throw new Error(`${url} is served as ${type}, not application/wasm`);
+// hang without an error: its headers say what is wrong.
+async function wasmProblem(url) {
+  let response;
+  try {
+    response = await fetch(url, { method: "HEAD" });
+  } catch (error) {
+    return `${url} could not be fetched (${error.message})`;
   }
+  if (!response.ok) return `${url}: HTTP ${response.status}`;
+  const type = response.headers.get("content-type") || "(none)";
+  if (type.startsWith("application/wasm")) return null;
+  return `${url} is served as ${type}, not application/wasm`;
+}
+
+// The page's request for `url` once it has finished (its resource timing entry).
+function requestFinished(url) {
+  const href = new URL(url, document.baseURI).href;
+  return new Promise((resolve) => {
+    new PerformanceObserver((list, observer) => {
+      const entry = list.getEntries().find((e) => e.name === href);
+      if (entry) {
+        observer.disconnect();
+        resolve(entry);
+      }
+    }).observe({ type: "resource", buffered: true });
+  });
+}
+
+// How long a runtime may take to start once its binary has arrived before the binary is checked:
+// longer than a start takes on a slow machine, so that a working page never asks.
+const BINARY_SUSPECT_MS = 2500;
+
+// Checks the binary when the runtime's request for it failed, or when the runtime has not
+// started a while after it arrived. A check made at once held the runtime's own request back
+// (one cache entry serves both): warm MicroPython -34 ms without it (bench/README.md).
+function checkBinary(url) {
+  let verdict = null;
+  binaryProblem = () => (verdict ??= wasmProblem(url));
+  const report = () => binaryProblem().then((problem) => problem && show(problem));
+  requestFinished(url).then((entry) => {
+    const status = entry.responseStatus; // 0 or undefined when the browser does not say
+    if (status && (status < 200 || status > 299)) report();
+    else setTimeout(() => stillLoading() && report(), BINARY_SUSPECT_MS);
+  });
 }
 
 // Starts the interpreter now if its module can (the stock Pyodide module cannot). Resolves once
@@ -189,7 +236,7 @@ async function boot() {
   preload([...interpreter.modulepreload, ...interpreter.pyscriptpreload], "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
-  checkWasm(interpreter.wasm).catch((error) => fail(error.message));
+  checkBinary(interpreter.wasm);
   // Lock's script holds the main thread for 50-150 ms. An interpreter whose load leaves the
   // main thread idle (Pyodide's wasm compiles off it) runs it meanwhile, once the wasm is on its
   // way; otherwise py/main.py runs it after deciding a visitor without a session.
