@@ -7,12 +7,11 @@
 // interpreter module is added here. The build lists each interpreter's files in
 // ./vendor/interpreters.json: the tuned ones sit in folders named by their content, so the
 // browser keeps them without asking again. `preload` starts the downloads the interpreter would
-// only ask for one after another (module -> module -> stdlib), as `pyscriptpreload` does for
-// PyScript's chunks (core.js -> core chunk -> plugins); the wasm is left to the
-// interpreter, whose streaming compile keeps V8's code cache working on repeat visits. The
-// tuned modules export `prestart()`: the interpreter starts loading at once, while PyScript is
-// still loading, and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may
-// start...").
+// only ask for one after another (module -> module -> stdlib); PyScript's start is one file,
+// vendor/pyscript/core.js, which the page preloads. The wasm is left to the interpreter, whose
+// streaming compile keeps V8's code cache working on repeat visits. The tuned modules export
+// `prestart()`: the interpreter starts loading at once, while PyScript is still loading, and
+// PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
 const MAIN = "./py/main.py";
 
 // The interpreter auth0-config.json names; undefined for any other name, inherited ones
@@ -233,7 +232,7 @@ async function boot() {
   // The interpreter's module first: its chain (module -> wasm) is the longest, and a browser
   // reads cached files about in the order they were asked for.
   const started = prestart(interpreter.module, { pycache: interpreter.pycache });
-  preload([...interpreter.modulepreload, ...interpreter.pyscriptpreload], "modulepreload");
+  preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
   checkBinary(interpreter.wasm);

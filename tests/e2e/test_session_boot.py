@@ -280,7 +280,8 @@ def test_each_start_up_file_is_asked_for_once(
     open_logged_out(page, stack.app_url)
     entry = serve.built_interpreters()[app_interpreter]
     expected = ["/auth0-config.json", "/pyscript.json", "/vendor/interpreters.json"]
-    preloaded = [entry["module"], *entry["modulepreload"], *entry["pyscriptpreload"]]
+    expected.append("/vendor/pyscript/core.js")
+    preloaded = [entry["module"], *entry["modulepreload"]]
     expected += [url.removeprefix(".") for url in preloaded + entry["fetchpreload"]]
     assert [url for url in expected if url not in asked] == []
     assert {url: n for url, n in asked.items() if n > 1} == {}

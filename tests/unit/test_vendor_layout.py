@@ -46,7 +46,7 @@ def test_every_interpreter_a_config_may_name_is_listed(interpreters: dict) -> No
 
 def test_every_listed_file_is_a_local_built_file(interpreters: dict) -> None:
     for name, entry in interpreters.items():
-        for url in [*urls(entry), *entry["pyscriptpreload"]]:
+        for url in urls(entry):
             assert url.startswith("./vendor/"), (name, url)
             assert (DIST / url).is_file(), (name, url)
 
@@ -88,25 +88,25 @@ def test_tuned_pyodide_preloads_bytecode_for_pyscript_and_the_app(interpreters: 
     assert "pycache" not in interpreters["micropython"]
 
 
-@pytest.mark.parametrize("name", TUNED)
-def test_a_tuned_page_preloads_the_chunks_pyscript_imports_before_it_runs(
-    interpreters: dict, name: str
-) -> None:
-    chunks = interpreters[name]["pyscriptpreload"]
-    core = (DIST / "vendor" / "pyscript" / "core.js").read_text()
-    core_chunk = re.search(r'from\s*"\./([\w.-]+\.js)"', core).group(1)
-    assert chunks[0] == f"./vendor/pyscript/{core_chunk}"
-    plugins = {re.sub(r"-[\w-]{8}\.js$", "", url.rsplit("/", 1)[1]) for url in chunks[1:]}
-    assert {"error", "donkey", "py-terminal"} <= plugins
-    for url in chunks:
-        assert (DIST / url).is_file(), url
-        assert serve.cache_control(url.removeprefix(".")) == serve.IMMUTABLE, url
+def test_pyscript_starts_from_one_file_and_loads_the_rest_on_demand() -> None:
+    """core.js is PyScript's start bundled: no static import for the browser to find one after
+    another. Its on-demand chunks exist under their content-hashed names, and none of them loads
+    a second PyScript (the core chunk is inside core.js, not a file any more)."""
+    pyscript = DIST / "vendor" / "pyscript"
+    core = (pyscript / "core.js").read_text()
+    assert re.search(r'\bfrom\s*"\./', core) is None
+    assert 'import("./zip-' in core
+    for module in sorted(pyscript.glob("*.js")):
+        for name in re.findall(r'(?:\bfrom\s*|\bimport\()"\./([\w.-]+\.js)"', module.read_text()):
+            assert name != "core.js", module.name
+            assert (pyscript / name).is_file(), (module.name, name)
+            assert serve.cache_control(f"/vendor/pyscript/{name}") == serve.IMMUTABLE, name
 
 
 def test_the_stock_reference_keeps_npm_names_and_is_revalidated(interpreters: dict) -> None:
     stock = interpreters["pyodide-stock"]
     assert stock["module"] == "./vendor/pyodide/pyodide.mjs"
-    assert stock["modulepreload"] == stock["pyscriptpreload"] == []
+    assert stock["modulepreload"] == []
     assert serve.cache_control(stock["wasm"].removeprefix(".")) == serve.REVALIDATE
 
 
