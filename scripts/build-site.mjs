@@ -144,19 +144,22 @@ async function vendorPyscript() {
   emit("vendor/pyscript/core.js", await bundlePyscriptStart(dist, start));
 }
 
-// The chunks that go into core.js: the core chunk (PyScript itself), and every chunk that
-// imports it, which would otherwise load a second PyScript beside the bundled one (the plugins,
-// the terminal's back-ends).
-let pyscriptCoreChunk = null;
-
-function pyscriptStartChunks(dist, files) {
-  const read = (f) => fs.readFileSync(path.join(dist, f), "utf8");
-  const core = [...read("core.js").matchAll(/from\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]);
+// The chunk @pyscript/core/dist/core.js re-exports: PyScript itself.
+function pyscriptCoreChunk(dist) {
+  const entry = readInput(path.join(dist, "core.js")).toString();
+  const core = [...entry.matchAll(/from\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]);
   if (core.length !== 1) fail("@pyscript/core/dist/core.js: expected one static import (its core chunk)");
-  pyscriptCoreChunk = core[0];
-  const importsCore = new RegExp(`from\\s*"\\./${pyscriptCoreChunk.replaceAll(".", "\\.")}"`);
-  const start = new Set([pyscriptCoreChunk, ...files.filter((f) => f !== "core.js" && importsCore.test(read(f)))]);
-  if (![...start].some((f) => f.startsWith("error-"))) fail(`${pyscriptCoreChunk}: its plugins were not found`);
+  return core[0];
+}
+
+// The chunks that go into core.js: the core chunk, and every chunk that imports it, which would
+// otherwise load a second PyScript beside the bundled one (the plugins, the terminal's back-ends).
+function pyscriptStartChunks(dist, files) {
+  const core = pyscriptCoreChunk(dist);
+  const importsCore = new RegExp(`from\\s*"\\./${core.replaceAll(".", "\\.")}"`);
+  const imports = (f) => importsCore.test(fs.readFileSync(path.join(dist, f), "utf8"));
+  const start = new Set([core, ...files.filter((f) => f !== "core.js" && imports(f))]);
+  if (![...start].some((f) => f.startsWith("error-"))) fail(`${core}: its plugins were not found`);
   return start;
 }
 
@@ -590,7 +593,7 @@ async function pyscriptPackageSources() {
   const module = path.join(dir, "src", "stdlib", "pyscript.js");
   if (!fs.existsSync(module)) fail("missing input: @pyscript/core/src/stdlib/pyscript.js");
   const { default: stdlib } = await import(pathToFileURL(module).href);
-  const chunk = readInput(path.join(dir, "dist", pyscriptCoreChunk)).toString();
+  const chunk = readInput(path.join(dir, "dist", pyscriptCoreChunk(path.join(dir, "dist")))).toString();
   return Object.entries(stdlib.pyscript).map(([name, source]) => {
     if (!chunk.includes(JSON.stringify(source))) {
       fail(`PyScript's core chunk does not embed src/stdlib/pyscript.js's ${name} as is`);
