@@ -1,5 +1,6 @@
 // Starts the Python app: reads auth0-config.json, starts the interpreter it names, adds the
-// PyScript tag for py/main.py and loads PyScript; runs Lock and Lockr (`sessionScripts`). Any
+// PyScript tag for py/main.py and loads PyScript; runs Lock, and Lockr where the session is kept
+// with it (`sessionScripts`). Any
 // failure before Python has decided the session is shown on the page (data-session="error")
 // instead of leaving it loading forever.
 
@@ -23,8 +24,9 @@ function interpreterNamed(interpreters, name) {
 
 const body = document.body;
 
-// Runs the scripts index.html preloads (Lock, Lockr), in page order; resolves once all have
-// run. Python must not use them before: py/main.py awaits `sessionScripts()`.
+// Runs the preloaded scripts (Lock from index.html, Lockr from `preloadLockr`), in page order;
+// resolves once all have run. Python must not use them before: py/main.py awaits
+// `sessionScripts()`.
 function runPreloadedScripts() {
   const urls = [...document.querySelectorAll('link[rel="preload"][as="script"]')].map((link) => link.href);
   const ran = urls.map(
@@ -49,6 +51,14 @@ function sessionScripts() {
   return scriptsRun;
 }
 globalThis.sessionScripts = sessionScripts;
+
+// Lockr only for a session kept with it (`"storage": "lockr"`, py/storage.py): any other page
+// would fetch and run it for nothing.
+const LOCKR = "./vendor/lockr/lockr.js";
+
+function preloadLockr(config) {
+  if (config.storage === "lockr") preload([LOCKR], "preload", "script");
+}
 
 function stillLoading() {
   return body.dataset.session === "loading";
@@ -135,10 +145,9 @@ function preload(urls, rel, as) {
     const link = document.createElement("link");
     link.rel = rel;
     link.href = href;
-    if (as) {
-      link.as = as;
-      link.crossOrigin = "anonymous"; // what fetch() asks for, so the preload is reused
-    }
+    if (as) link.as = as;
+    // What fetch() asks for, so that the fetch takes the preload (a script tag asks without).
+    if (as === "fetch") link.crossOrigin = "anonymous";
     document.head.append(link);
   }
 }
@@ -224,6 +233,7 @@ async function boot() {
   ]);
   // Handed to py/main.py, which would otherwise fetch it a second time.
   globalThis.sessionAppConfig = JSON.stringify(config);
+  preloadLockr(config);
   const name = config.interpreter || "pyodide";
   const interpreter = interpreterNamed(interpreters, name);
   if (!interpreter) {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from pages import (
@@ -285,6 +285,21 @@ def test_each_start_up_file_is_asked_for_once(
     expected += [url.removeprefix(".") for url in preloaded + entry["fetchpreload"]]
     assert [url for url in expected if url not in asked] == []
     assert {url: n for url, n in asked.items() if n > 1} == {}
+
+
+@pytest.mark.parametrize("storage", ["localStorage", "lockr"])
+def test_lockr_is_loaded_only_where_the_session_is_kept_with_it(
+    page: Page, stack: Any, site_config: dict[str, Any], storage: str
+) -> None:
+    """Every page runs Lock; Lockr is read, once, only when the config keeps the session with it."""
+    site_config["storage"] = storage
+    asked: Counter[str] = Counter()
+    page.on("request", lambda request: asked.update([urlsplit(request.url).path]))
+    open_logged_out(page, stack.app_url)
+    page.wait_for_function("() => window.Auth0Lock !== undefined")  # the scripts have run
+    assert asked["/vendor/lock/lock.js"] == 1
+    assert asked["/vendor/lockr/lockr.js"] == (1 if storage == "lockr" else 0)
+    assert page.evaluate("() => 'Lockr' in window") == (storage == "lockr")
 
 
 def test_a_repeat_visit_takes_the_interpreter_from_the_browser_cache(

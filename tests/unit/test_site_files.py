@@ -73,7 +73,7 @@ def test_scripts_and_styles_are_local(page: Page) -> None:
         for tag, attrs in page.tags
         if tag == "link" and attrs.get("rel") == "preload" and attrs.get("as") == "script"
     ]
-    assert preloaded == ["./vendor/lock/lock.js", "./vendor/lockr/lockr.js"]  # Lock first
+    assert preloaded == ["./vendor/lock/lock.js"]  # Lockr: by boot.js, only where configured
 
 
 def test_csp_meta_has_the_minimum_pyscript_needs(page: Page) -> None:
