@@ -128,7 +128,7 @@ function listFiles(dir, keep = () => true) {
 // So core.js is those 8 bundled into one (esbuild). The chunks loaded only on demand (the
 // editor's CodeMirror, the terminal's xterm, zip, TOML) stay files of their own, imported by the
 // same relative names: none of them imports the core chunk, so there is still one PyScript.
-// Bundled, warm logged-in Pyodide -147 ms and warm logged-out MicroPython -19 ms (bench/README.md).
+// Fewer requests and module records; the time saved is within this machine's noise (bench/README.md).
 
 async function vendorPyscript() {
   checkPin("@pyscript/core");
