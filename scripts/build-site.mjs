@@ -123,9 +123,9 @@ function listFiles(dir, keep = () => true) {
 // vendor/pyscript: @pyscript/core's run-time files, its start bundled into core.js
 //
 // Unbundled, PyScript starts from 8 files found one after another (core.js -> its core chunk ->
-// the plugins it always loads). A browser reads each from its cache through a queue: in a warm
+// the 6 plugins it always loads). A browser reads each from its cache through a queue: in a warm
 // visit in a new browser process each came 40-130 ms after it was asked for, preloaded or not.
-// So core.js is those 8 bundled into one (esbuild). The chunks loaded only on demand (the
+// So core.js is those bundled into one (esbuild), with the terminal's two back-ends. The chunks loaded only on demand (the
 // editor's CodeMirror, the terminal's xterm, zip, TOML) stay files of their own, imported by the
 // same relative names: none of them imports the core chunk, so there is still one PyScript.
 // Fewer requests and module records; the time saved is within this machine's noise (bench/README.md).
@@ -139,27 +139,48 @@ async function vendorPyscript() {
   }
   const start = pyscriptStartChunks(dist, files);
   for (const f of files) {
-    if (f !== "core.js" && !start.has(f)) emit(`vendor/pyscript/${f}`, readInput(path.join(dist, f)));
+    if (f === "core.js" || start.has(f)) continue;
+    const data = readInput(path.join(dist, f));
+    const gone = [...start].find((chunk) => data.includes(`"./${chunk}"`));
+    if (gone) fail(`@pyscript/core/dist/${f} imports ${gone}, which is bundled into core.js`);
+    emit(`vendor/pyscript/${f}`, data);
   }
   emit("vendor/pyscript/core.js", await bundlePyscriptStart(dist, start));
 }
 
+// `from "./x.js"` and `import "./x.js"`: the chunks a chunk needs before it runs.
+const STATIC_IMPORT = /(?:\bfrom|\bimport)\s*"\.\/([\w.-]+\.js)"/g;
+
 // The chunk @pyscript/core/dist/core.js re-exports: PyScript itself.
 function pyscriptCoreChunk(dist) {
   const entry = readInput(path.join(dist, "core.js")).toString();
-  const core = [...entry.matchAll(/from\s*"\.\/([\w.-]+\.js)"/g)].map((m) => m[1]);
+  const core = [...entry.matchAll(STATIC_IMPORT)].map((m) => m[1]);
   if (core.length !== 1) fail("@pyscript/core/dist/core.js: expected one static import (its core chunk)");
   return core[0];
 }
 
-// The chunks that go into core.js: the core chunk, and every chunk that imports it, which would
-// otherwise load a second PyScript beside the bundled one (the plugins, the terminal's back-ends).
+// The chunks that go into core.js: the core chunk, and every chunk that imports one of them,
+// directly or through another (the plugins, the terminal's back-ends). Left a file of its own,
+// such a chunk would load a second PyScript beside the bundled one, or import a chunk that is
+// no longer there.
 function pyscriptStartChunks(dist, files) {
-  const core = pyscriptCoreChunk(dist);
-  const importsCore = new RegExp(`from\\s*"\\./${core.replaceAll(".", "\\.")}"`);
-  const imports = (f) => importsCore.test(fs.readFileSync(path.join(dist, f), "utf8"));
-  const start = new Set([core, ...files.filter((f) => f !== "core.js" && imports(f))]);
-  if (![...start].some((f) => f.startsWith("error-"))) fail(`${core}: its plugins were not found`);
+  const imported = new Map(
+    files.map((f) => {
+      const text = fs.readFileSync(path.join(dist, f), "utf8");
+      return [f, [...text.matchAll(STATIC_IMPORT)].map((m) => m[1])];
+    }),
+  );
+  const start = new Set([pyscriptCoreChunk(dist)]);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const [f, names] of imported) {
+      if (f !== "core.js" && !start.has(f) && names.some((n) => start.has(n))) {
+        start.add(f);
+        grown = true;
+      }
+    }
+  }
+  if (![...start].some((f) => f.startsWith("error-"))) fail("@pyscript/core: its plugins were not found");
   return start;
 }
 

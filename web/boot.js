@@ -233,7 +233,6 @@ async function boot() {
   ]);
   // Handed to py/main.py, which would otherwise fetch it a second time.
   globalThis.sessionAppConfig = JSON.stringify(config);
-  preloadLockr(config);
   const name = config.interpreter || "pyodide";
   const interpreter = interpreterNamed(interpreters, name);
   if (!interpreter) {
@@ -245,6 +244,7 @@ async function boot() {
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");
+  preloadLockr(config);
   checkBinary(interpreter.wasm);
   // Lock's script holds the main thread for 50-150 ms. An interpreter whose load leaves the
   // main thread idle (Pyodide's wasm compiles off it) runs it meanwhile, once the wasm is on its

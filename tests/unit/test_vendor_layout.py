@@ -97,7 +97,7 @@ def test_pyscript_starts_from_one_file_and_loads_the_rest_on_demand() -> None:
     assert re.search(r'\bfrom\s*"\./', core) is None
     assert 'import("./zip-' in core
     for module in sorted(pyscript.glob("*.js")):
-        for name in re.findall(r'(?:\bfrom\s*|\bimport\()"\./([\w.-]+\.js)"', module.read_text()):
+        for name in re.findall(r'(?:\bfrom|\bimport)\s*\(?"\./([\w.-]+\.js)"', module.read_text()):
             assert name != "core.js", module.name
             assert (pyscript / name).is_file(), (module.name, name)
             assert serve.cache_control(f"/vendor/pyscript/{name}") == serve.IMMUTABLE, name
