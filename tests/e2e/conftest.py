@@ -146,6 +146,9 @@ class BrowserProblems:
         self.offsite: list[str] = []
         self.console_errors: list[str] = []
         self.allowed: list[re.Pattern[str]] = []
+        # For a failure report: what the page was still waiting for, and what it logged.
+        self.in_flight: dict[Any, str] = {}
+        self.console: list[str] = []
 
     def allow(self, pattern: str) -> None:
         """Tolerate console errors matching `pattern` (a test that provokes them on purpose)."""
@@ -161,6 +164,9 @@ class BrowserProblems:
             context.on("request", self._record_offsite)
         context.on("console", self.record_console)
         context.on("weberror", lambda error: self.record_page_error(error.error))
+        context.on("request", lambda request: self.in_flight.update({request: request.url}))
+        context.on("requestfinished", lambda request: self.in_flight.pop(request, None))
+        context.on("requestfailed", lambda request: self.in_flight.pop(request, None))
 
     def _block_offsite(self, route: Any) -> None:
         self.offsite.append(route.request.url)
@@ -171,6 +177,7 @@ class BrowserProblems:
             self.offsite.append(request.url)
 
     def record_console(self, message: Any) -> None:
+        self.console.append(f"{message.type}: {message.text}")
         if message.type == "error":
             self.console_errors.append(message.text)
 
@@ -180,6 +187,21 @@ class BrowserProblems:
     def unexpected(self) -> list[str]:
         errors = [e for e in self.console_errors if not any(p.search(e) for p in self.allowed)]
         return [f"request left localhost: {u}" for u in self.offsite] + errors
+
+    def report(self) -> str:
+        """What a failed test's pages were doing: unanswered requests, the console's last lines."""
+        waiting = sorted(self.in_flight.values()) or ["(none)"]
+        logged = self.console[-40:] or ["(nothing)"]
+        return "\n".join(["requests without an answer:", *waiting, "console:", *logged])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    problems = getattr(item, "funcargs", {}).get("browser_problems")
+    if report.failed and problems is not None:
+        report.sections.append(("Browser", problems.report()))
+    return report
 
 
 @pytest.fixture
@@ -192,6 +214,19 @@ def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
     """pytest-playwright's context, guarded: off-site requests are blocked and recorded."""
     browser_problems.watch(context)
     yield context
+    problems = browser_problems.unexpected()
+    assert not problems, "the page misbehaved:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def unrouted_context(browser: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
+    """A context whose off-site requests are recorded, not routed: routing turns Chromium's
+    HTTP cache off, and together with CDP's network emulation it once left a start-up request
+    unanswered. Nothing leaves this machine either way (no network here); the test still fails."""
+    context = browser.new_context()
+    browser_problems.watch(context, block=False)
+    yield context
+    context.close()
     problems = browser_problems.unexpected()
     assert not problems, "the page misbehaved:\n" + "\n".join(problems)
 

@@ -226,15 +226,17 @@ def test_an_error_returned_in_the_url_is_shown_inline(
 
 
 def test_each_page_load_starts_one_interpreter(
-    page: Page, stack: Any, site_config: dict[str, Any], app_interpreter: str
+    unrouted_context: Any, stack: Any, site_config: dict[str, Any], app_interpreter: str
 ) -> None:
     """boot.js starts the interpreter early; PyScript gets that one, never a second.
 
     Two MicroPythons in one page corrupt each other's globals ("NULL object"); which of the two
     asks first is a race, likelier on a slower link, so the page runs on an emulated 50 Mbit/s,
-    20 ms one. tests/unit/check_interpreter_wrappers.mjs pins both orders.
+    20 ms one (in a context without routing: see `unrouted_context`).
+    tests/unit/check_interpreter_wrappers.mjs pins both orders.
     """
-    cdp = page.context.new_cdp_session(page)
+    page = unrouted_context.new_page()
+    cdp = unrouted_context.new_cdp_session(page)
     cdp.send("Network.enable")
     link = {
         "offline": False,
@@ -303,46 +305,37 @@ def test_lockr_is_loaded_only_where_the_session_is_kept_with_it(
 
 
 def test_a_repeat_visit_takes_the_interpreter_from_the_browser_cache(
-    browser: Any,
-    stack: Any,
-    site_config: dict[str, Any],
-    app_interpreter: str,
-    browser_problems: Any,
+    unrouted_context: Any, stack: Any, site_config: dict[str, Any], app_interpreter: str
 ) -> None:
     """The interpreter's files sit in a folder named by their content, so the browser keeps them
     and a second visit does not ask the server for any of them (boot.js and the configs it still
     asks for, and gets a 304)."""
     module = serve.built_interpreters()[app_interpreter]["module"]
     folder = stack.app_url + module.removeprefix(".").rsplit("/", 1)[0] + "/"
-    context = browser.new_context()  # not the guarded one: routing turns the HTTP cache off
-    browser_problems.watch(context, block=False)
-    try:
-        page = context.new_page()
-        open_logged_out(page, stack.app_url)
-        cdp = context.new_cdp_session(page)
-        cdp.send("Network.enable")
-        requested: dict[str, str] = {}
-        from_cache: set[str] = set()
-        asked_server: set[str] = set()
+    page = unrouted_context.new_page()  # routing would turn the HTTP cache off
+    open_logged_out(page, stack.app_url)
+    cdp = unrouted_context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    requested: dict[str, str] = {}
+    from_cache: set[str] = set()
+    asked_server: set[str] = set()
 
-        def sent(event: dict[str, Any]) -> None:
-            if event["request"]["method"] == "GET":  # boot.js's wasm check is a HEAD
-                requested[event["requestId"]] = event["request"]["url"]
+    def sent(event: dict[str, Any]) -> None:
+        if event["request"]["method"] == "GET":  # boot.js's wasm check is a HEAD
+            requested[event["requestId"]] = event["request"]["url"]
 
-        def received(event: dict[str, Any]) -> None:
-            response = event["response"]
-            if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
-                from_cache.add(event["requestId"])
-            else:
-                asked_server.add(event["requestId"])
+    def received(event: dict[str, Any]) -> None:
+        response = event["response"]
+        if response.get("fromDiskCache") or response.get("fromPrefetchCache"):
+            from_cache.add(event["requestId"])
+        else:
+            asked_server.add(event["requestId"])
 
-        cdp.on("Network.requestWillBeSent", sent)
-        cdp.on("Network.requestServedFromCache", lambda event: from_cache.add(event["requestId"]))
-        cdp.on("Network.responseReceived", received)
-        page.goto(stack.app_url + "/")
-        expect_session(page, "logged-out")
-    finally:
-        context.close()
+    cdp.on("Network.requestWillBeSent", sent)
+    cdp.on("Network.requestServedFromCache", lambda event: from_cache.add(event["requestId"]))
+    cdp.on("Network.responseReceived", received)
+    page.goto(stack.app_url + "/")
+    expect_session(page, "logged-out")
     tuned = {rid: url for rid, url in requested.items() if url.startswith(folder)}
     assert tuned, f"the second visit loaded nothing from {folder}"
     assert all(rid in from_cache for rid in tuned), [
@@ -350,4 +343,3 @@ def test_a_repeat_visit_takes_the_interpreter_from_the_browser_cache(
     ]
     boot = [rid for rid, url in requested.items() if url.endswith("/boot.js")]
     assert boot and all(rid in asked_server for rid in boot)  # revalidated, as before
-    assert not browser_problems.unexpected(), browser_problems.unexpected()
