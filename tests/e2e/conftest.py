@@ -11,6 +11,7 @@ on both. `E2E_INTERPRETERS=micropython` narrows a local run; a test marked
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Iterator
@@ -54,10 +55,43 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("app_interpreter", chosen)
 
 
+class SlowLink:
+    """The site's side of a slow link, for a test that needs one: each response starts after
+    `latency` seconds and its body is sent at `rate` bytes a second. Off (None) by default.
+
+    Chromium's own network emulation (DevTools `Network.emulateNetworkConditions`) now and then
+    stops delivering a response for good: about 1 in 200 cold visits in the bench's runs, and
+    once a test of this suite.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.latency: float | None = None
+        self.rate: float | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        latency, rate = self.latency, self.rate
+        if scope["type"] != "http" or (latency is None and rate is None):
+            await self.app(scope, receive, send)
+            return
+
+        async def paced(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and latency:
+                await asyncio.sleep(latency)
+            elif message["type"] == "http.response.body" and rate:
+                await asyncio.sleep(len(message.get("body", b"")) / rate)
+            await send(message)
+
+        await self.app(scope, receive, paced)
+
+
 class Stack:
     """The served site plus the dev tenant, as a user's browser sees them."""
 
-    def __init__(self, site: BackgroundServer, tenant: BackgroundServer, user: Any) -> None:
+    def __init__(
+        self, site: BackgroundServer, tenant: BackgroundServer, user: Any, link: SlowLink
+    ) -> None:
+        self.link = link
         self.app_url = site.url
         self.tenant_url = tenant.url
         self.user = user
@@ -104,8 +138,9 @@ def stack(site_config_store: dict[str, Any]) -> Iterator[Stack]:
     tenant_config = TenantConfig.default(issuer_base=tenant_url, app_origin=app_url)
     site_config_store.update(serve.dev_tenant_config(tenant_url))
     tenant = BackgroundServer(create_app(tenant_config), tenant_port).start()
-    site = BackgroundServer(serve.create_site_app(lambda: site_config_store), site_port).start()
-    yield Stack(site, tenant, tenant_config.users[0])
+    link = SlowLink(serve.create_site_app(lambda: site_config_store))
+    site = BackgroundServer(link, site_port).start()
+    yield Stack(site, tenant, tenant_config.users[0], link)
     site.stop()
     tenant.stop()
 
@@ -219,10 +254,18 @@ def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
 
 
 @pytest.fixture
+def slow_link(stack: Stack) -> Iterator[SlowLink]:
+    """The site as if behind a 50 Mbit/s link with 20 ms to the first byte, for this test."""
+    stack.link.latency, stack.link.rate = 0.020, 6.25e6
+    yield stack.link
+    stack.link.latency = stack.link.rate = None
+
+
+@pytest.fixture
 def unrouted_context(browser: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
     """A context whose off-site requests are recorded, not routed: routing turns Chromium's
-    HTTP cache off, and together with CDP's network emulation it once left a start-up request
-    unanswered. Nothing leaves this machine either way (no network here); the test still fails."""
+    HTTP cache off. Nothing leaves this machine either way (no network here), and the test
+    still fails on such a request."""
     context = browser.new_context()
     browser_problems.watch(context, block=False)
     yield context

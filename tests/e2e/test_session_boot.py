@@ -226,25 +226,14 @@ def test_an_error_returned_in_the_url_is_shown_inline(
 
 
 def test_each_page_load_starts_one_interpreter(
-    unrouted_context: Any, stack: Any, site_config: dict[str, Any], app_interpreter: str
+    page: Page, stack: Any, slow_link: Any, site_config: dict[str, Any], app_interpreter: str
 ) -> None:
     """boot.js starts the interpreter early; PyScript gets that one, never a second.
 
     Two MicroPythons in one page corrupt each other's globals ("NULL object"); which of the two
-    asks first is a race, likelier on a slower link, so the page runs on an emulated 50 Mbit/s,
-    20 ms one (in a context without routing: see `unrouted_context`).
-    tests/unit/check_interpreter_wrappers.mjs pins both orders.
+    asks first is a race, likelier on a slower link, so the site answers as if over a 50 Mbit/s,
+    20 ms one. tests/unit/check_interpreter_wrappers.mjs pins both orders.
     """
-    page = unrouted_context.new_page()
-    cdp = unrouted_context.new_cdp_session(page)
-    cdp.send("Network.enable")
-    link = {
-        "offline": False,
-        "latency": 20,
-        "downloadThroughput": 6.25e6,
-        "uploadThroughput": 6.25e6,
-    }
-    cdp.send("Network.emulateNetworkConditions", link)
     documents: list[str] = []
     interpreters: list[str] = []
 
