@@ -255,7 +255,8 @@ def context(context: Any, browser_problems: BrowserProblems) -> Iterator[Any]:
 
 @pytest.fixture
 def slow_link(stack: Stack) -> Iterator[SlowLink]:
-    """The site as if behind a 50 Mbit/s link with 20 ms to the first byte, for this test."""
+    """Each of the site's responses as if over a 50 Mbit/s link, 20 ms to its first byte (a
+    server-side stand-in: parallel responses do not share the 50 Mbit/s)."""
     stack.link.latency, stack.link.rate = 0.020, 6.25e6
     yield stack.link
     stack.link.latency = stack.link.rate = None
