@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx2  # noqa: E402
 
 from serving import free_port  # noqa: E402
 
@@ -84,7 +84,7 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
-async def one_login(http: httpx.AsyncClient, email: str, outcome: Outcome) -> None:
+async def one_login(http: httpx2.AsyncClient, email: str, outcome: Outcome) -> None:
     started = time.perf_counter()
     try:
         co = await http.post(
@@ -122,14 +122,14 @@ async def one_login(http: httpx.AsyncClient, email: str, outcome: Outcome) -> No
         ):
             outcome.errors.append(f"authorize {authorize.status_code}")
             return
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         outcome.errors.append(f"{type(exc).__name__}: {exc}")
         return
     outcome.latencies.append(time.perf_counter() - started)
 
 
 async def client_run(base_url: str, email: str, logins: int, outcome: Outcome) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as http:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=60) as http:
         for _ in range(logins):
             await one_login(http, email, outcome)
 
@@ -143,7 +143,7 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 async def load(base_url: str, logins: int, concurrency: int) -> dict[str, object]:
     emails = [f"load-{i}@example.com" for i in range(concurrency)]
-    async with httpx.AsyncClient(base_url=base_url, timeout=60) as admin:
+    async with httpx2.AsyncClient(base_url=base_url, timeout=60) as admin:
         for email in emails:
             created = await admin.post("/_dev/users", json={"email": email, "password": PASSWORD})
             created.raise_for_status()

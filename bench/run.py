@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import httpx2  # noqa: E402
 import uvicorn  # noqa: E402
 from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright  # noqa: E402
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
@@ -211,8 +211,8 @@ class ServerProcess:
         deadline = time.monotonic() + 30
         for url in self.urls:
             while True:
-                with contextlib.suppress(httpx.TransportError):
-                    httpx.get(url + "/", timeout=1)
+                with contextlib.suppress(httpx2.TransportError):
+                    httpx2.get(url + "/", timeout=1)
                     break
                 if not self._process.is_alive() or time.monotonic() > deadline:
                     raise RuntimeError(f"bench server for {url} did not start")
@@ -687,7 +687,7 @@ def preflight(stack: BenchStack, variants: list[Variant]) -> list[Variant]:
     usable = []
     for variant in variants:
         url = stack.use(variant)
-        status = httpx.get(url, timeout=10).status_code
+        status = httpx2.get(url, timeout=10).status_code
         if status == 200:
             usable.append(variant)
         else:

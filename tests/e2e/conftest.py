@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from pages import issue_session
 
@@ -95,7 +95,7 @@ class Stack:
         self.app_url = site.url
         self.tenant_url = tenant.url
         self.user = user
-        self._http = httpx.Client(base_url=tenant.url, timeout=10)
+        self._http = httpx2.Client(base_url=tenant.url, timeout=10)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the dev tenant's admin API (`/_dev/...`) and return its JSON answer."""

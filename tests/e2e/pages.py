@@ -11,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx
+import httpx2
 import jwt
 from playwright.sync_api import Page, expect
 
@@ -131,7 +131,7 @@ def stored_values(location: str) -> dict[str, str]:
 
 def issue_session(stack: Any, client_id: str, email: str, password: str) -> dict[str, str]:
     """Log in at the tenant as Lock does (/co/authenticate, then /authorize with the ticket)."""
-    with httpx.Client(base_url=stack.tenant_url, timeout=10) as http:
+    with httpx2.Client(base_url=stack.tenant_url, timeout=10) as http:
         ticket = http.post(
             "/co/authenticate",
             json=co_authenticate_body(client_id, email, password),

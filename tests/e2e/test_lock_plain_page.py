@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 from pages import LOCK_UI, submit_lock
 from playwright.sync_api import Page, expect
@@ -39,7 +39,7 @@ ADA, ADA_PASSWORD = "ada@example.com", "Lovelace-1815"
 class PlainSite:
     url: str
     tenant_url: str
-    http: httpx.Client
+    http: httpx2.Client
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, "/_dev/" + path, **kwargs)
@@ -80,7 +80,7 @@ def plain() -> Iterator[PlainSite]:
     config = TenantConfig.default(issuer_base=tenant_url, app_origin=site_url)
     tenant = BackgroundServer(create_app(config), tenant_port).start()
     site = BackgroundServer(static_site(tenant_url), site_port).start()
-    with httpx.Client(base_url=tenant_url, timeout=10) as http:
+    with httpx2.Client(base_url=tenant_url, timeout=10) as http:
         yield PlainSite(site_url, tenant_url, http)
     site.stop()
     tenant.stop()

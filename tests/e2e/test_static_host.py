@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from pages import expect_session, log_in_through_lock, open_logged_out
 from playwright.sync_api import Page, expect
@@ -84,9 +84,9 @@ def wait_until_serving(url: str, server: subprocess.Popen[bytes]) -> None:
         if server.poll() is not None:
             pytest.fail(f"python -m http.server exited with {server.returncode}")
         try:
-            httpx.get(url + "/", timeout=0.5)
+            httpx2.get(url + "/", timeout=0.5)
             return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.wait(0.05)  # also notices an early exit
     pytest.fail("python -m http.server did not start")

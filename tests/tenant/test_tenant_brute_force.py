@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from tenant_support import (
@@ -28,10 +28,10 @@ def _body(password: str) -> dict[str, str]:
     return {"client_id": CLIENT_ID, "username": ADA, "password": password, "realm": CONNECTION}
 
 
-async def _burst(app: Starlette, passwords: list[str]) -> list[httpx.Response]:
-    transport = httpx.ASGITransport(app=app)
-    results: list[httpx.Response] = [None] * len(passwords)  # type: ignore[list-item]
-    async with httpx.AsyncClient(transport=transport, base_url=ISSUER_BASE) as client:
+async def _burst(app: Starlette, passwords: list[str]) -> list[httpx2.Response]:
+    transport = httpx2.ASGITransport(app=app)
+    results: list[httpx2.Response] = [None] * len(passwords)  # type: ignore[list-item]
+    async with httpx2.AsyncClient(transport=transport, base_url=ISSUER_BASE) as client:
 
         async def one(i: int, password: str) -> None:
             results[i] = await client.post(

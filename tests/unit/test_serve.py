@@ -60,7 +60,7 @@ def test_zstd_is_sent_first_where_the_build_wrote_it(
     with client.stream("GET", "/vendor/pyodide/pyodide.asm.wasm", headers=headers) as response:
         assert response.headers["content-encoding"] == encoding
         assert response.headers["vary"] == "Accept-Encoding"
-        # Sent as stored, for the client to decode: the raw body, not httpx's decoding of it.
+        # Sent as stored, for the client to decode: the raw body, not the client's decoding of it.
         assert b"".join(response.iter_raw()) == body
 
 
