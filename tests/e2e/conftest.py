@@ -59,9 +59,9 @@ class SlowLink:
     """The site's side of a slow link, for a test that needs one: each response starts after
     `latency` seconds and its body is sent at `rate` bytes a second. Off (None) by default.
 
-    Chromium's own network emulation (DevTools `Network.emulateNetworkConditions`) now and then
-    stops delivering a response for good: about 1 in 200 cold visits in the bench's runs, and
-    once a test of this suite.
+    With Chromium's own network emulation (DevTools `Network.emulateNetworkConditions`) a page
+    load now and then stalls for good, which none has done without it: about 1 in 200 cold
+    visits in the bench's runs, and once a test of this suite.
     """
 
     def __init__(self, app: Any) -> None:
