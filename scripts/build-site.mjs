@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import vm from "node:vm";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
@@ -233,6 +234,7 @@ function vendorPyodide() {
     module: "./vendor/pyodide/pyodide.mjs",
     wasm: "./vendor/pyodide/pyodide.asm.wasm",
     modulepreload: [],
+    scriptpreload: [],
     fetchpreload: [],
     scriptsWhileLoading: true,
   };
@@ -454,6 +456,80 @@ function startable(load, reusable) {
 const onlyKeys = (options, allowed) => Object.keys(options).every((key) => allowed.includes(key));
 `;
 
+// The runtimes' JS as classic scripts. Chromium keeps the compiled code of a classic script
+// between visits (V8's code cache, from a script's third load on) but not a module's: traced,
+// a warm visit compiled pyodide.asm.mjs (1.25 MB) and micropython.mjs again, function by
+// function on the main thread. So each is also written as a classic script that sets a global
+// to a promise of the module's exports, with V8's compile hint `//# allFunctionsCalledOnLoad`
+// on top: all of its functions are compiled with it and kept in the cache, not only the top
+// level. Warm logged-in Pyodide, bench/ab.py, 4 profiles, 16 visits: -345 ms paired; warm
+// logged-out MicroPython -40 ms (bench/README.md). The wrappers run it on a page; in Node or a
+// worker they import the module, which stays beside it.
+const CLASSIC_URL = "__classicScriptURL";
+const PYODIDE_CLASSIC = "pyodide.asm.js";
+const PYODIDE_GLOBAL = "__pyodideRuntime";
+const MICROPYTHON_CLASSIC = "micropython.js";
+const MICROPYTHON_GLOBAL = "__micropythonRuntime";
+
+async function classicScript(file, global) {
+  const source = readInput(file).toString();
+  if (source.includes(CLASSIC_URL)) fail(`${file} already names ${CLASSIC_URL}`);
+  const built = await esbuild.build({ entryPoints: [file], write: false, metafile: true, logLevel: "silent" });
+  const expected = Object.values(built.metafile.outputs)[0].exports.toSorted();
+  const exported = new Map();
+  const body = source
+    .replace(/(^|[;}])export\s+default\s+([\w$]+)\s*;/g, (_, before, id) => {
+      exported.set("default", id);
+      return before;
+    })
+    .replace(/(^|[;}])export\s+((?:async\s+)?function\s+([\w$]+))/g, (_, before, declaration, id) => {
+      exported.set(id, id);
+      return before + declaration;
+    })
+    .replaceAll("import.meta.url", CLASSIC_URL);
+  const found = [...exported.keys()].toSorted();
+  if (found.join() !== expected.join()) {
+    fail(`${file}: exports ${expected.join(", ")}, but the build found ${found.join(", ") || "none"}`);
+  }
+  if (/\bimport\.meta\b/.test(body)) fail(`${file} uses import.meta beyond import.meta.url`);
+  const exports = [...exported].map(([name, id]) => `${name}: ${id}`).join(", ");
+  // A function, not the script's top level: strict, as a module is, with its names its own.
+  const script = `//# allFunctionsCalledOnLoad
+globalThis.${global} = (async function () {
+"use strict";
+const ${CLASSIC_URL} = document.currentScript.src;
+${body}
+return { ${exports} };
+}).call(undefined);
+`;
+  try {
+    new vm.Script(script, { filename: file });
+  } catch (error) {
+    fail(`${file} as a classic script: ${error.message}`);
+  }
+  return Buffer.from(script);
+}
+
+// Shared by both wrappers: the runtime's exports, from its classic script on a page.
+const RUNTIME_JS = `
+let runtime = null;
+function runtimeExports(script, global, module) {
+  runtime ??= typeof document === "undefined" ? import(module) : runClassic(script, global);
+  return runtime;
+}
+
+function runClassic(url, global) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.onload = () =>
+      global in globalThis ? resolve(globalThis[global]) : reject(new Error(\`\${url} did not run\`));
+    script.onerror = () => reject(new Error(\`\${url} did not load\`));
+    document.head.append(script);
+  });
+}
+`;
+
 // PyScript imports the `interpreter` URL, calls its `loadPyodide` with `indexURL` set to the
 // module's folder, and reads `version`; so this sits beside pyodide.mjs. The stock pyodide.mjs
 // stays usable on its own (the naive reference).
@@ -469,9 +545,10 @@ const BUILT_FOR = ${JSON.stringify(version)};
 const HERE = new URL(".", import.meta.url).href;
 const START_STDLIB = new URL(${JSON.stringify(START_STDLIB)}, import.meta.url).href;
 const FULL_STDLIB = new URL(${JSON.stringify(PRECOMPILED_STDLIB)}, import.meta.url).href;
+const RUNTIME_SCRIPT = new URL(${JSON.stringify(PYODIDE_CLASSIC)}, import.meta.url).href;
 // The modules only the full zip has: the first import of one fetches it.
 const ELSEWHERE = ${JSON.stringify(elsewhere)};
-${EARLY_START_JS}
+${EARLY_START_JS}${RUNTIME_JS}
 async function load(options = {}) {
   if (version !== BUILT_FOR) {
     throw new Error(\`fast.mjs was built for Pyodide \${BUILT_FOR}, found \${version}: rebuild the site\`);
@@ -479,7 +556,15 @@ async function load(options = {}) {
   const { pycache, ...settings } = options;
   const custom = settings.stdLibURL !== undefined;
   const bytecode = pycache ? fetchPycache(pycache) : null;
-  const pyodide = await loadStock({ ...settings, indexURL: HERE, stdLibURL: settings.stdLibURL ?? START_STDLIB });
+  // Pyodide would import pyodide.asm.mjs itself; \`createPyodideModule\` hands it the same
+  // function from the classic script (an experimental option of loadPyodide).
+  const asm = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
+  const pyodide = await loadStock({
+    ...settings,
+    createPyodideModule: asm.default,
+    indexURL: HERE,
+    stdLibURL: settings.stdLibURL ?? START_STDLIB,
+  });
   if (!custom) addFullStdlib(pyodide);
   if (bytecode) writePycache(pyodide, pycache, await bytecode);
   return pyodide;
@@ -678,14 +763,12 @@ async function vendorPyodidePycache() {
 function micropythonWrapper(version) {
   return `// MicroPython ${version} for PyScript, startable early. Generated by scripts/build-site.mjs.
 // PyScript's "interpreter" for "micropython" (vendor/interpreters.json has its URL).
-import { loadMicroPython as loadStock } from "./micropython.mjs";
-
-export * from "./micropython.mjs";
-
 const WASM = new URL("micropython.wasm", import.meta.url).href;
-${EARLY_START_JS}
-function load(options = {}) {
-  return loadStock({ linebuffer: false, ...options, url: WASM });
+const RUNTIME_SCRIPT = new URL(${JSON.stringify(MICROPYTHON_CLASSIC)}, import.meta.url).href;
+${EARLY_START_JS}${RUNTIME_JS}
+async function load(options = {}) {
+  const stock = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(MICROPYTHON_GLOBAL)}, "./micropython.mjs");
+  return stock.loadMicroPython({ linebuffer: false, ...options, url: WASM });
 }
 
 // PyScript passes linebuffer: false, stdout, stderr and the wasm URL.
@@ -715,6 +798,7 @@ async function vendorPyodideFast() {
   );
   files.set(PRECOMPILED_STDLIB, full);
   files.set(START_STDLIB, start.zip);
+  files.set(PYODIDE_CLASSIC, await classicScript(path.join(dir, "pyodide.asm.mjs"), PYODIDE_GLOBAL));
   files.set("fast.mjs", Buffer.from(fastWrapper(version, start.elsewhere)));
   const folder = emitContentAddressed("pyodide-fast", files);
   interpreters.pyodide = {
@@ -723,7 +807,8 @@ async function vendorPyodideFast() {
     module: `${folder}fast.mjs`,
     wasm: `${folder}pyodide.asm.wasm`,
     // Pyodide asks for these one after another (module -> module -> stdlib): fetch them at once.
-    modulepreload: [`${folder}pyodide.mjs`, `${folder}pyodide.asm.mjs`],
+    modulepreload: [`${folder}pyodide.mjs`],
+    scriptpreload: [`${folder}${PYODIDE_CLASSIC}`],
     fetchpreload: [`${folder}${START_STDLIB}`, `${folder}pyodide-lock.json`],
     // Its load leaves the main thread idle for hundreds of ms: Lock runs meanwhile (boot.js).
     scriptsWhileLoading: true,
@@ -732,11 +817,12 @@ async function vendorPyodideFast() {
 
 // vendor/micropython-<hash>: MicroPython's module and wasm, and early.mjs
 
-function vendorMicropython() {
+async function vendorMicropython() {
   const name = "@micropython/micropython-webassembly-pyscript";
   const version = checkPin(name);
   const dir = packageDir(name);
   const files = new Map(["micropython.mjs", "micropython.wasm"].map((f) => [f, readInput(path.join(dir, f))]));
+  files.set(MICROPYTHON_CLASSIC, await classicScript(path.join(dir, "micropython.mjs"), MICROPYTHON_GLOBAL));
   files.set("early.mjs", Buffer.from(micropythonWrapper(version)));
   const folder = emitContentAddressed("micropython", files);
   interpreters.micropython = {
@@ -744,7 +830,8 @@ function vendorMicropython() {
     label: "MicroPython",
     module: `${folder}early.mjs`,
     wasm: `${folder}micropython.wasm`,
-    modulepreload: [`${folder}micropython.mjs`],
+    modulepreload: [],
+    scriptpreload: [`${folder}${MICROPYTHON_CLASSIC}`],
     fetchpreload: [],
     // Ready within ~0.1 s and busy meanwhile: Lock runs when py/main.py asks for it, once a
     // visitor without a session has been told so.
@@ -1068,7 +1155,7 @@ async function main() {
   vendorPyodide();
   await vendorPyodideFast();
   await vendorPyodidePycache();
-  vendorMicropython();
+  await vendorMicropython();
   await vendorLock();
   vendorLockr();
   vendorInterpreters();

@@ -24,11 +24,12 @@ function interpreterNamed(interpreters, name) {
 
 const body = document.body;
 
-// Runs the preloaded scripts (Lock from index.html, Lockr from `preloadLockr`), in page order;
-// resolves once all have run. Python must not use them before: py/main.py awaits
-// `sessionScripts()`.
+// Runs the preloaded session scripts (Lock from index.html, Lockr from `preloadLockr`), in page
+// order; resolves once all have run. Python must not use them before: py/main.py awaits
+// `sessionScripts()`. (The interpreter's own script is preloaded too; its module runs it.)
 function runPreloadedScripts() {
-  const urls = [...document.querySelectorAll('link[rel="preload"][as="script"]')].map((link) => link.href);
+  const links = document.querySelectorAll('link[rel="preload"][as="script"][data-session-script]');
+  const urls = [...links].map((link) => link.href);
   const ran = urls.map(
     (src) =>
       new Promise((resolve, reject) => {
@@ -57,7 +58,7 @@ globalThis.sessionScripts = sessionScripts;
 const LOCKR = "./vendor/lockr/lockr.js";
 
 function preloadLockr(config) {
-  if (config.storage === "lockr") preload([LOCKR], "preload", "script");
+  if (config.storage === "lockr") preload([LOCKR], "preload", "script", { sessionScript: "" });
 }
 
 function stillLoading() {
@@ -140,12 +141,13 @@ async function readJson(url) {
   }
 }
 
-function preload(urls, rel, as) {
+function preload(urls, rel, as, dataset = {}) {
   for (const href of urls) {
     const link = document.createElement("link");
     link.rel = rel;
     link.href = href;
     if (as) link.as = as;
+    Object.assign(link.dataset, dataset);
     // What fetch() asks for, so that the fetch takes the preload (a script tag asks without).
     if (as === "fetch") link.crossOrigin = "anonymous";
     document.head.append(link);
@@ -241,6 +243,7 @@ async function boot() {
   // The interpreter's module first: its chain (module -> wasm) is the longest, and a browser
   // reads cached files about in the order they were asked for.
   const started = prestart(interpreter.module, { pycache: interpreter.pycache });
+  preload(interpreter.scriptpreload, "preload", "script");
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");
   preload([...pyscriptFiles(pyscriptConfig), MAIN], "preload", "fetch");

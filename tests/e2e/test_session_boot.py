@@ -272,7 +272,7 @@ def test_each_start_up_file_is_asked_for_once(
     entry = serve.built_interpreters()[app_interpreter]
     expected = ["/auth0-config.json", "/pyscript.json", "/vendor/interpreters.json"]
     expected.append("/vendor/pyscript/core.js")
-    preloaded = [entry["module"], *entry["modulepreload"]]
+    preloaded = [entry["module"], *entry["scriptpreload"], *entry["modulepreload"]]
     expected += [url.removeprefix(".") for url in preloaded + entry["fetchpreload"]]
     assert [url for url in expected if url not in asked] == []
     assert {url: n for url, n in asked.items() if n > 1} == {}

@@ -25,7 +25,8 @@ def interpreters() -> dict[str, dict[str, Any]]:
 
 def urls(entry: dict[str, Any]) -> list[str]:
     """The interpreter's own files (the app's bytecode, "pycache", has a folder of its own)."""
-    files = [entry["module"], entry["wasm"], *entry["modulepreload"], *entry["fetchpreload"]]
+    files = [entry["module"], entry["wasm"], *entry["modulepreload"], *entry["scriptpreload"]]
+    files += entry["fetchpreload"]
     return [url for url in files if url != entry.get("pycache")]
 
 
@@ -116,3 +117,22 @@ def test_lock_runs_during_the_load_only_where_the_load_leaves_the_page_idle(
     # boot.js runs Lock while Pyodide loads; on MicroPython py/main.py runs it after deciding.
     running = {name: entry["scriptsWhileLoading"] for name, entry in interpreters.items()}
     assert running == {"pyodide-stock": True, "pyodide": True, "micropython": False}
+
+
+@pytest.mark.parametrize("name", TUNED)
+def test_a_tuned_runtime_runs_as_a_classic_script_with_all_its_code_cached(
+    interpreters: dict, name: str
+) -> None:
+    """Chromium keeps a classic script's compiled code between visits, not a module's: the page
+    preloads the runtime's classic script, which carries V8's compile hint, and the interpreter
+    module runs it (scripts/build-site.mjs, "classic scripts")."""
+    entry = interpreters[name]
+    [script] = entry["scriptpreload"]
+    text = (DIST / script).read_text()
+    assert text.startswith("//# allFunctionsCalledOnLoad\n")
+    assert "import.meta" not in text and "\nexport " not in text
+    module = (DIST / entry["module"]).read_text()
+    assert f"new URL({json.dumps(Path(script).name)}, import.meta.url)" in module
+    # The module it was made from stays beside it, for Node and workers, but is not preloaded.
+    stock_modules = ("pyodide.asm.mjs", "micropython.mjs")
+    assert not [url for url in entry["modulepreload"] if url.endswith(stock_modules)]
