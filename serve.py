@@ -134,6 +134,8 @@ def page_with_header_csp(path: Path, config: dict[str, Any]) -> Response:
 
 def _inside(root: Path, relative: str) -> Path | None:
     """The file at `relative` below `root`, or None if it escapes root or does not exist."""
+    if "\0" in relative:  # no file name has one; resolve() would raise
+        return None
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()) or not target.is_file():
         return None

@@ -177,11 +177,11 @@ class TenantConfig:
         clients = data.get("clients")
         if not isinstance(clients, list):
             raise ConfigError('"clients" must be a list of applications')
-        conn = data.get("connection") or {}
-        options = conn.get("options") or {}
+        conn = _object(data.get("connection"), '"connection"')
+        options = _object(conn.get("options"), '"connection.options"')
         if conn.get("name", DATABASE_CONNECTION) != DATABASE_CONNECTION:
             raise ConfigError(f"the only database connection is {DATABASE_CONNECTION}")
-        lifetimes = data.get("token_lifetimes") or {}
+        lifetimes = _object(data.get("token_lifetimes"), '"token_lifetimes"')
         try:
             return cls(
                 tenant=str(data.get("tenant", "dev-tenant")),
@@ -201,6 +201,15 @@ class TenantConfig:
             if isinstance(exc, ConfigError):
                 raise
             raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """An optional JSON object: {} when absent."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{what} must be an object")
+    return value
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
@@ -234,6 +243,9 @@ def _application(data: Any) -> Application:
 def _seed_user(data: Any) -> SeedUser:
     if not isinstance(data, dict):
         raise ConfigError("each user must be an object")
+    missing = [key for key in ("email", "password") if not isinstance(data.get(key), str)]
+    if missing:
+        raise ConfigError(f"each user needs a string {' and '.join(missing)}")
     return SeedUser(
         email=str(data["email"]),
         password=str(data["password"]),

@@ -95,7 +95,8 @@ async def read_json(request: Request, *, allow_form: bool = False) -> dict[str, 
         data = json.loads(raw)
         # A lone surrogate ("\\ud800") parses but can be neither stored nor sent back.
         json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (json.JSONDecodeError, UnicodeError, RecursionError) as exc:
+    # ValueError: besides JSONDecodeError and UnicodeError, an integer over Python's digit limit.
+    except (ValueError, RecursionError) as exc:
         raise BadInput(400, "invalid_request", "Malformed JSON body") from exc
     if not isinstance(data, dict):
         raise BadInput(400, "invalid_request", "The body must be a JSON object")

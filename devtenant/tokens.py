@@ -107,8 +107,15 @@ def granted_scope(requested: str) -> str:
 def picture_url(tenant: Tenant, user: User) -> str:
     if user.picture:
         return user.picture
-    letters = "".join(part[0] for part in user.name.split()[:2] if part[:1].isalpha())
-    return f"{tenant.config.issuer}avatars/{(letters or user.email[:1]).upper()}.svg"
+    # ASCII letters only, as the avatar route takes: "Émile Zola" is drawn as "Z".
+    letters = "".join(part[0] for part in user.name.split()[:2] if _ascii_letter(part[:1]))
+    if not letters:
+        letters = next((c for c in user.email if _ascii_letter(c)), "U")
+    return f"{tenant.config.issuer}avatars/{letters.upper()}.svg"
+
+
+def _ascii_letter(text: str) -> bool:
+    return text.isascii() and text.isalpha()
 
 
 def profile_claims(tenant: Tenant, user: User, scope: str) -> dict[str, Any]:

@@ -118,6 +118,20 @@ def test_deeply_nested_json_is_refused(client: TestClient, tenant: Tenant, path:
     assert [u.email for u in tenant.store.users()] == [ADA]
 
 
+@pytest.mark.parametrize(
+    "path", ["/co/authenticate", "/dbconnections/signup", "/oauth/token", "/_dev/clock"]
+)
+def test_an_integer_beyond_pythons_digit_limit_is_malformed_json(
+    client: TestClient, path: str
+) -> None:
+    """json.loads raises a plain ValueError for it, not a JSONDecodeError."""
+    body = '{"client_id": ' + "1" * 5000 + "}"
+    response = post_json(client, "POST", path, body)
+    assert response.status_code == 400
+    body = response.json()  # /dbconnections answers in Lock's shape, the rest as OAuth errors
+    assert body.get("error_description", body.get("description")) == "Malformed JSON body"
+
+
 def test_deeply_nested_json_inside_an_object_is_refused(client: TestClient) -> None:
     body = '{"client_id": ' + "[" * 5000 + "]" * 5000 + "}"
     assert post_json(client, "POST", "/co/authenticate", body).status_code == 400

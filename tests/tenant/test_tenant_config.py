@@ -82,10 +82,19 @@ def test_config_file_uses_auth0_names(tmp_path: Path) -> None:
         {"clients": [{"client_id": "a"}], "connection": {"name": "Other"}},
         {"clients": [{"client_id": "a"}], "token_lifetimes": {"id_token": -1}},
         {"clients": [{"client_id": "a"}], "users": [{"email": "no password"}]},
+        {"clients": [{"client_id": "a"}], "connection": [1]},
+        {"clients": [{"client_id": "a"}], "connection": {"options": "strict"}},
+        {"clients": [{"client_id": "a"}], "token_lifetimes": 60},
     ],
 )
 def test_invalid_config_files_are_refused_with_a_message(tmp_path: Path, data: object) -> None:
     with pytest.raises(ConfigError):
+        TenantConfig.from_file(write(tmp_path, data))
+
+
+def test_a_user_without_a_password_is_refused_by_name(tmp_path: Path) -> None:
+    data = {"clients": [{"client_id": "a"}], "users": [{"email": "m@example.com"}]}
+    with pytest.raises(ConfigError, match="each user needs a string password"):
         TenantConfig.from_file(write(tmp_path, data))
 
 

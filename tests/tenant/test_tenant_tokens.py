@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from tenant_support import (
 
 from devtenant import Clock
 from devtenant.tenant import Tenant
+from devtenant.tokens import picture_url
 
 
 def test_jwks_is_public_and_lists_one_rs256_signing_key(client: TestClient) -> None:
@@ -250,3 +252,20 @@ def test_bad_token_requests_get_oauth_errors(
 def test_oauth_token_refuses_other_content_types(client: TestClient) -> None:
     response = client.post("/oauth/token", content=b"x", headers={"Content-Type": "text/plain"})
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "drawn"),
+    [
+        ("Émile Zola", "ez@example.com", "Z"),
+        ("李 小龍", "li@example.com", "L"),
+        ("", "9@x.org", "X"),
+    ],
+)
+def test_a_default_picture_is_one_the_avatar_route_draws(
+    tenant: Tenant, client: TestClient, name: str, email: str, drawn: str
+) -> None:
+    user = SimpleNamespace(picture="", name=name, email=email)
+    url = picture_url(tenant, user)
+    assert url == f"{ISSUER}avatars/{drawn}.svg"
+    assert client.get(url.removeprefix(ISSUER.rstrip("/"))).status_code == 200

@@ -162,7 +162,8 @@ def test_a_config_without_a_domain_still_serves_the_page(site: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/../secret.txt", "/py/../../secret.txt", "/vendor/../secret.txt", "/nope.js"]
+    "path",
+    ["/../secret.txt", "/py/../../secret.txt", "/vendor/../secret.txt", "/nope.js", "/app.css%00"],
 )
 def test_nothing_outside_the_site_is_served(site: Any, path: str) -> None:
     assert client_for(site, {}).get(path).status_code == 404
