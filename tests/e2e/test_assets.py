@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,12 +52,41 @@ def test_manifest_lists_every_vendor_file_with_its_hash() -> None:
         assert entry["sha256"] == hashlib.sha256(data).hexdigest(), name
 
 
-def test_gzip_siblings_hold_the_same_bytes() -> None:
-    for name, entry in manifest()["files"].items():
-        if "gzip" in entry.get("encodings", {}):
-            packed = (VENDOR / f"{name}.gz").read_bytes()
-            assert len(packed) == entry["encodings"]["gzip"], name
-            assert gzip.decompress(packed) == (VENDOR / name).read_bytes(), name
+def test_gzip_and_brotli_siblings_hold_the_same_bytes() -> None:
+    files = manifest()["files"]
+    gzipped = {n: e for n, e in files.items() if "gzip" in e.get("encodings", {})}
+    brotli = {n: e for n, e in files.items() if "br" in e.get("encodings", {})}
+    assert gzipped and brotli
+    for name, entry in gzipped.items():
+        packed = (VENDOR / f"{name}.gz").read_bytes()
+        assert len(packed) == entry["encodings"]["gzip"], name
+        assert gzip.decompress(packed) == (VENDOR / name).read_bytes(), name
+    for name, entry in brotli.items():
+        assert (VENDOR / f"{name}.br").stat().st_size == entry["encodings"]["br"], name
+    assert brotli_sha256([VENDOR / f"{name}.br" for name in brotli]) == [
+        entry["sha256"] for entry in brotli.values()
+    ]
+
+
+# Python's stdlib has no brotli decoder; Node's zlib has one.
+BROTLI_SHA256_JS = """
+const { createHash } = require("crypto"), { readFileSync } = require("fs");
+const { brotliDecompressSync } = require("zlib");
+for (const file of process.argv.slice(1)) {
+  console.log(createHash("sha256").update(brotliDecompressSync(readFileSync(file))).digest("hex"));
+}
+"""
+
+
+def brotli_sha256(paths: list[Path]) -> list[str]:
+    """The sha256 of each file's brotli-decoded bytes."""
+    done = subprocess.run(
+        ["node", "-e", BROTLI_SHA256_JS, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split()
 
 
 def test_zstd_siblings_decode_in_chromium_to_the_same_bytes(

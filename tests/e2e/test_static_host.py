@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from pages import expect_session, log_in_through_lock, open_logged_out
+from pages import log_in_through_lock, log_out, open_logged_out
 from playwright.sync_api import Page, expect
 
 import serve
@@ -101,6 +101,5 @@ def test_the_built_site_logs_in_and_out_from_a_plain_static_server(
     assert page.evaluate("() => localStorage.getItem('id_token')") == issued
     expect(page.locator("#profile-name")).to_have_text(static_site["user"].name)
 
-    page.locator("#btn-logout").click()
-    expect_session(page, "logged-out")
+    log_out(page)
     assert page.evaluate("() => localStorage.getItem('id_token')") is None
