@@ -37,6 +37,7 @@ class App:
         self.clock = clock
         self.timer = timer
         self.tabs = tabs
+        self.halted = False
         self._effects = {
             session.STORE: self._store,
             session.STORE_PROFILE: self._store_profile,
@@ -62,7 +63,16 @@ class App:
             self.tabs.listen(self.dispatch)
         self.dispatch(session.page_loaded(storage.load(self.store), self.login_in_url))
 
+    def halt(self):
+        """Stop for good (the page could not finish starting): later events and the timer
+        would otherwise overwrite the error the page shows."""
+        self.halted = True
+        if self.timer is not None:
+            self.timer.cancel()
+
     def dispatch(self, event):
+        if self.halted:
+            return
         try:
             self.state, effects = session.step(self.state, event, self.clock())
             for name, value in effects:

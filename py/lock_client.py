@@ -108,6 +108,27 @@ def error_code(err, is_none):
     return "unknown_error"
 
 
+# What a failed login shows, by its OAuth error code. Never the description that came with it:
+# an error in the URL is anyone's to write (a link can carry any text), and auth0-js hands it
+# on before it checks the login's `state`. The description goes to the console instead.
+LOGIN_ERRORS = {
+    "access_denied": "The login was refused.",
+    "unauthorized": "The login was refused.",
+    "login_required": "Log in again: your session at the login server has ended.",
+    "consent_required": "The login needs your consent at the login server.",
+    "interaction_required": "The login needs you to continue at the login server.",
+    "invalid_token": "The login could not be verified. Try logging in again.",
+    "server_error": "The login server had a problem. Try again in a moment.",
+    "temporarily_unavailable": "The login server is busy. Try again in a moment.",
+}
+LOGIN_FAILED = "The login failed. Try logging in again."
+
+
+def login_error_message(err, is_none):
+    """The page's own words for a failed login (`LOGIN_ERRORS`)."""
+    return LOGIN_ERRORS.get(error_code(err, is_none), LOGIN_FAILED)
+
+
 def error_message(err, is_none):
     """A readable message from an auth0-js / Lock error object (or a string)."""
     if isinstance(err, str):
@@ -181,7 +202,8 @@ class LockClient:
             dispatch(session.authenticated(auth_result(result, is_none)))
 
         def on_authorization_error(err=None, *rest):
-            dispatch(session.authorization_error(error_message(err, is_none)))
+            print(f"Login failed: {error_code(err, is_none)}: {error_message(err, is_none)}")
+            dispatch(session.authorization_error(login_error_message(err, is_none)))
 
         def on_unrecoverable_error(err=None, *rest):
             dispatch(session.unrecoverable_error(error_message(err, is_none)))

@@ -88,8 +88,12 @@ async def start():
     ):
         view.on_click(element_id, create_proxy(app.click_handler(event)))
     app.start()  # a visitor without a session (and no login in the URL) is told so now
-    await scripts_ran()
-    lock.attach(create_lock(config, origin))
+    try:
+        await scripts_ran()
+        lock.attach(create_lock(config, origin))
+    except Exception:
+        app.halt()  # the page shows the error; a stored session must not be retried over it
+        raise
     return app
 
 

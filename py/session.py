@@ -80,6 +80,10 @@ DEFAULT_PROFILE_CACHE_SECONDS = 0
 # auth0-js's getProfile has no timeout: a `/userinfo` that never answers counts as no answer
 # after this long (a late answer for the same access token is still taken).
 PROFILE_TIMEOUT_SECONDS = 15
+# How long Lock may take to read a login coming back in the URL (auth0-js fetches the tenant's
+# keys to verify it, with no timeout of its own) before the page decides without it.
+LOGIN_RESPONSE_TIMEOUT_SECONDS = 20
+LOGIN_UNANSWERED = "The login could not be completed: the login server did not answer. Try again."
 
 # Profile fields a renewed (and by auth0-js verified) id_token may update on the page.
 PROFILE_CLAIMS = ("sub", "name", "nickname", "email", "picture")
@@ -463,7 +467,8 @@ class State:
     another tab). `session`: the session the page works with. `since`: when the page
     took that session on (renewal is planned from it). `attempts`/`retry_at`: failed
     checks in a row and when the next one is due. `checked_at`: when `/userinfo` was last
-    asked. `due`: when the pending timer fires.
+    asked. `login_since`: when the page began waiting for Lock to read a login in the URL.
+    `due`: when the pending timer fires.
     """
 
     FIELDS = (
@@ -479,6 +484,7 @@ class State:
         "attempts",
         "retry_at",
         "checked_at",
+        "login_since",
         "due",
     )
 
@@ -496,6 +502,7 @@ class State:
         attempts=0,
         retry_at=None,
         checked_at=None,
+        login_since=None,
         due=None,
     ):
         self.phase = phase
@@ -510,6 +517,7 @@ class State:
         self.attempts = attempts
         self.retry_at = retry_at
         self.checked_at = checked_at
+        self.login_since = login_since
         self.due = due
 
     def but(self, **changes):
@@ -570,6 +578,8 @@ def due_at(state):
     """
     session = state.session
     if session is None:
+        if state.phase in (LOADING, AUTHENTICATING) and state.login_since is not None:
+            return state.login_since + LOGIN_RESPONSE_TIMEOUT_SECONDS
         return None
     ends = session.ends_at()
     if state.phase == CHECKING and state.checked_at is not None:
@@ -656,7 +666,7 @@ def _on_page_loaded(state, value, now):
     stored, login_in_url = value
     state = state.but(phase=LOADING, stored=stored or {})
     if login_in_url:
-        return state, []  # Lock's hash_parsed / authenticated decide
+        return state.but(login_since=now), []  # Lock's hash_parsed / authenticated decide
     return _decide_stored(state, now)
 
 
@@ -768,6 +778,9 @@ def _on_timer_fired(state, value, now):
     if now < state.due:
         return state.but(due=None), []  # early: `step` sets it again for the rest
     state = state.but(due=None)
+    if state.session is None:  # Lock never read the login in the URL
+        new_state, effects = _decide_stored(state.but(login_since=None), now)
+        return new_state, [(SHOW_NOTICE, LOGIN_UNANSWERED)] + effects
     if state.session.is_expired(now):
         return _logged_out(state, NOTICES[EXPIRED], clear=True)
     if state.phase == UNVERIFIED:
@@ -860,8 +873,10 @@ def _on_login_clicked(state, value, now):
 
 
 def _on_logout_clicked(state, value, now):
-    # Shown logged out at once: leaving the page (and Lock's logout) takes a while.
+    # Shown logged out at once: leaving the page (and Lock's logout) takes a while. A notice
+    # about the session (unverified, a failed renewal) is about one that has ended.
     new_state, effects = _logged_out(state, clear=True)
+    effects.insert(1, (SHOW_NOTICE, ""))
     if state.logout == "federated":
         effects.append((LOCK_LOGOUT, state.home_url))
     else:

@@ -66,7 +66,7 @@ store = storage.MemoryStorage()
 state = s.initial_state({"logout": "local"}, "http://app.test/")
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW)
 state, fx = s.step(state, s.hash_parsed(False), NOW)
-assert state.phase == s.LOGGED_OUT and fx == [(s.SHOW_LOGGED_OUT, "")]
+assert state.phase == s.LOGGED_OUT and fx == [(s.SHOW_LOGGED_OUT, ""), (s.CANCEL_TIMER, None)]
 
 result = {"id_token": token, "access_token": "at", "expires_in": 7200}
 state, fx = s.step(state.but(phase=s.AUTHENTICATING), s.authenticated(result), NOW + 0.5)
@@ -110,7 +110,8 @@ assert tabs.parse_message(json.dumps({"stored": {"id_token": "x", "access_token"
 state = s.initial_state({})
 state, fx = s.step(state, s.page_loaded(storage.load(store)), NOW + 3600)
 state, fx = s.step(state, s.hash_parsed(False), NOW + 3600)
-assert fx == [(s.CLEAR_STORAGE, None), (s.SHOW_LOGGED_OUT, s.NOTICES[s.EXPIRED])]
+expired = [(s.CLEAR_STORAGE, None), (s.SHOW_LOGGED_OUT, s.NOTICES[s.EXPIRED])]
+assert fx == expired + [(s.CANCEL_TIMER, None)]
 
 assert s.login_response_in("#access_token=a&state=b") and not s.login_response_in("#top")
 state, fx = s.step(s.initial_state({}), s.page_loaded({}, False), NOW)

@@ -354,3 +354,20 @@ def test_no_broadcast_channel_means_tabs_stand_alone() -> None:
         tabs.create("sessionStorage", window, storage.MemoryStorage(), Proxies(), is_none),
         tabs.NoTabs,
     )
+
+
+def test_a_halted_app_leaves_its_error_alone() -> None:
+    """main.py halts the app when Lock cannot be created: the error it shows stays."""
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(), NOW + 7200)
+    page = Page(web, clock=clock)
+    page.lock.emit("hash_parsed", None)
+    page.answer_profile(Obj(statusCode=503))  # unverified, a retry on the timer
+    assert page.window.timeouts != {}
+    page.app.view.error("The app could not start: Lock did not load")
+    page.app.halt()
+    assert page.window.timeouts == {}
+    page.doc.elements["btn-retry"].click()
+    page.lock.emit("hash_parsed", None)
+    assert page.session == "error"
+    assert page.lock.profile_callbacks == []

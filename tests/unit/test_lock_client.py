@@ -92,7 +92,7 @@ def test_lock_events_become_session_events_through_kept_proxies() -> None:
         s.hash_parsed(False),
         s.hash_parsed(True),
         s.authenticated({"id_token": token, "access_token": "a", "expires_in": 7200}),
-        s.authorization_error("Nope."),
+        s.authorization_error("The login was refused."),
         s.unrecoverable_error("no client"),
     ]
 
@@ -141,6 +141,21 @@ def test_show_and_logout() -> None:
     client.show()
     client.logout("http://app.test/")
     assert lock.calls == [("show",), ("logout", ("js", {"returnTo": "http://app.test/"}))]
+
+
+@pytest.mark.parametrize(
+    ("err", "shown"),
+    [
+        (Obj(error="access_denied", errorDescription="Call +1 555 to unlock"), "refused"),
+        (Obj(error="invalid_token", errorDescription="`state` does not match."), "verified"),
+        (Obj(error="made_up", errorDescription="Your account is locked"), "Try logging in again"),
+        (Obj(), "Try logging in again"),
+    ],
+)
+def test_a_failed_login_is_told_in_the_pages_own_words(err: Obj, shown: str) -> None:
+    message = lock_client.login_error_message(err, is_none)
+    assert shown in message
+    assert "555" not in message and "locked" not in message and "state" not in message
 
 
 def test_error_message_prefers_descriptions() -> None:

@@ -303,6 +303,7 @@ def test_logout_clears_storage_shows_logged_out_and_goes_home() -> None:
     state, effects = s.step(logged_in(), s.logout_clicked(), NOW)
     assert effects == [
         (s.CLEAR_STORAGE, None),
+        (s.SHOW_NOTICE, ""),
         (s.SHOW_LOGGED_OUT, ""),
         (s.REDIRECT, "http://app.test/"),
         (s.CANCEL_TIMER, None),
@@ -314,6 +315,7 @@ def test_federated_logout_also_ends_the_tenant_session() -> None:
     _, effects = s.step(logged_in({"logout": "federated"}), s.logout_clicked(), NOW)
     assert effects == [
         (s.CLEAR_STORAGE, None),
+        (s.SHOW_NOTICE, ""),
         (s.SHOW_LOGGED_OUT, ""),
         (s.LOCK_LOGOUT, "http://app.test/"),
         (s.CANCEL_TIMER, None),
@@ -323,7 +325,13 @@ def test_federated_logout_also_ends_the_tenant_session() -> None:
 @pytest.mark.parametrize("mode", [None, "", "local", "something-else"])
 def test_any_logout_mode_but_federated_is_local(mode: str | None) -> None:
     _, effects = s.step(logged_in({"logout": mode}), s.logout_clicked(), NOW)
-    assert names(effects) == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT, s.REDIRECT, s.CANCEL_TIMER]
+    assert names(effects) == [
+        s.CLEAR_STORAGE,
+        s.SHOW_NOTICE,
+        s.SHOW_LOGGED_OUT,
+        s.REDIRECT,
+        s.CANCEL_TIMER,
+    ]
 
 
 def test_state_is_not_mutated_by_step() -> None:
@@ -331,3 +339,25 @@ def test_state_is_not_mutated_by_step() -> None:
     s.step(state, s.logout_clicked(), NOW)
     assert state.phase == s.LOGGED_IN
     assert state.session is not None
+
+
+def test_a_login_in_the_url_that_lock_never_reads_is_given_up_on() -> None:
+    """auth0-js verifies the login with the tenant's keys, without a timeout of its own: past
+    LOGIN_RESPONSE_TIMEOUT_SECONDS the page decides from storage, and says why."""
+    state, effects = s.step(s.initial_state({}), s.page_loaded(stored(), True), NOW)
+    deadline = NOW + s.LOGIN_RESPONSE_TIMEOUT_SECONDS
+    assert effects == [(s.SET_TIMER, s.LOGIN_RESPONSE_TIMEOUT_SECONDS)]
+    state, effects = s.step(state, s.hash_parsed(True), NOW + 1)  # a login is in the URL
+    assert state.phase == s.AUTHENTICATING and effects == []
+    state, effects = s.step(state, s.timer_fired(), deadline)
+    assert effects[0] == (s.SHOW_NOTICE, s.LOGIN_UNANSWERED)
+    assert state.phase == s.CHECKING  # the stored session is checked as on any load
+    assert (s.CALL_GET_PROFILE, "access-1") in effects
+
+
+def test_a_login_that_lock_never_reads_leaves_a_visitor_without_a_session_logged_out() -> None:
+    state, _ = s.step(s.initial_state({}), s.page_loaded({}, True), NOW)
+    deadline = NOW + s.LOGIN_RESPONSE_TIMEOUT_SECONDS
+    state, effects = s.step(state, s.timer_fired(), deadline)
+    assert state.phase == s.LOGGED_OUT
+    assert effects == [(s.SHOW_NOTICE, s.LOGIN_UNANSWERED), (s.SHOW_LOGGED_OUT, "")]

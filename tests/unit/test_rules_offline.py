@@ -228,7 +228,8 @@ def test_an_expired_session_is_removed_even_with_a_fresh_cache() -> None:
     tab = Tab({"profileCacheSeconds": 30}, now=NOW + 7200)
     tab.load(with_cache(NOW + 7190))
     assert tab.state.phase == s.LOGGED_OUT
-    assert tab.names() == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT]
+    # (The timer that waited for Lock to read the URL is cancelled with the decision.)
+    assert tab.names() == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT, s.CANCEL_TIMER]
 
 
 def test_an_old_cache_is_what_shows_while_unverified() -> None:

@@ -176,7 +176,13 @@ def test_a_renewal_without_tokens_is_retried() -> None:
 def test_logout_cancels_the_pending_renewal() -> None:
     tab = logged_in({"logout": "federated"})
     tab.send(s.logout_clicked())
-    assert tab.names() == [s.CLEAR_STORAGE, s.SHOW_LOGGED_OUT, s.LOCK_LOGOUT, s.CANCEL_TIMER]
+    assert tab.names() == [
+        s.CLEAR_STORAGE,
+        s.SHOW_NOTICE,
+        s.SHOW_LOGGED_OUT,
+        s.LOCK_LOGOUT,
+        s.CANCEL_TIMER,
+    ]
     assert tab.state.due is None
     assert tab.send(s.timer_fired()) == []
 
