@@ -20,26 +20,27 @@ def is_self_hosted(domain):
     return "://" in domain
 
 
-def lock_options(config, origin, null=None):
-    """Lock's options for `config` (auth0-config.json) on a page at `origin`.
+def lock_options(config, site_url, null=None):
+    """Lock's options for `config` (auth0-config.json) on the site at `site_url`: the page's
+    folder (`https://host/` or, on a static host's sub-path, `https://host/app/`).
 
     `null` is what stands for JS null: pass `pyscript.ffi.jsnull` in the browser
     (Pyodide turns `None` into `undefined`, which Lock reads as "unset").
     """
-    origin = origin.rstrip("/")
+    site = site_url.rstrip("/")
     domain = config["domain"].rstrip("/")
     options = {
         "auth": {
             "redirect": True,
-            "redirectUrl": origin + "/",
+            "redirectUrl": site + "/",
             "responseType": "token id_token",
             "params": {"scope": config.get("scope") or "openid profile email"},
         },
         # Lock would fetch its English dictionary from Auth0's CDN and look up a
         # gravatar for the typed email; both are served locally or switched off.
-        "languageBaseUrl": origin + "/vendor/lock",
+        "languageBaseUrl": site + "/vendor/lock",
         "avatar": null,
-        "theme": {"logo": origin + "/vendor/lock/logo.svg"},
+        "theme": {"logo": site + "/vendor/lock/logo.svg"},
     }
     if is_self_hosted(domain):
         options["configurationBaseUrl"] = domain

@@ -46,10 +46,10 @@ def open_storage(config):
         return "memory", storage.MemoryStorage()
 
 
-def create_lock(config, origin):
+def create_lock(config, site_url):
     if is_none(getattr(window, "Auth0Lock", None)):
         raise RuntimeError("Lock did not load (vendor/lock/lock.js)")
-    options = lock_client.lock_options(config, origin, null=jsnull)
+    options = lock_client.lock_options(config, site_url, null=jsnull)
     lock = window.Auth0Lock.new(config["clientId"], config["domain"], to_js(options))
     return lock_client.LockClient(lock, create_proxy, to_js, is_none)
 
@@ -65,7 +65,8 @@ async def scripts_ran():
 
 async def start():
     config = await read_config()
-    origin = window.location.origin
+    # The page's folder: the site may sit below a static host's root (https://host/app/).
+    site_url = str(window.URL.new(".", window.location.href).href)
     if storage.kind_from_config(config) == "lockr":
         await scripts_ran()  # Lockr holds the session
     kind, store = open_storage(config)
@@ -76,7 +77,7 @@ async def start():
         lock,
         view,
         navigate,
-        home_url=origin + "/",
+        home_url=site_url,
         timer=Timer(browser, create_proxy),
         tabs=tabs.create(kind, browser, store, create_proxy, is_none),
         url_fragment=str(window.location.hash),
@@ -90,7 +91,7 @@ async def start():
     app.start()  # a visitor without a session (and no login in the URL) is told so now
     try:
         await scripts_ran()
-        lock.attach(create_lock(config, origin))
+        lock.attach(create_lock(config, site_url))
     except Exception:
         app.halt()  # the page shows the error; a stored session must not be retried over it
         raise

@@ -8,6 +8,7 @@ special caching. Logging in and out must still work.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -42,16 +44,31 @@ def built_copy_is_current(site: Path) -> list[str]:
     return stale
 
 
-@pytest.fixture
-def static_site(tmp_path: Path, app_interpreter: str) -> Iterator[dict[str, Any]]:
+def tenant_for(tenant_url: str, site_url: str) -> TenantConfig:
+    """The default dev tenant, with the site's page (maybe below the host's root) as its
+    callback and logout URL."""
+    origin = urlsplit(site_url)._replace(path="").geturl()
+    config = TenantConfig.default(issuer_base=tenant_url, app_origin=origin)
+    app, *others = config.applications
+    app = dataclasses.replace(app, callbacks=(site_url,), allowed_logout_urls=(site_url,))
+    return dataclasses.replace(config, applications=(app, *others))
+
+
+# The host's root, and a folder below it (a project page on a static host).
+@pytest.fixture(params=["", "app/"], ids=["at-root", "in-a-folder"])
+def static_site(
+    request: pytest.FixtureRequest, tmp_path: Path, app_interpreter: str
+) -> Iterator[dict[str, Any]]:
     stale = built_copy_is_current(serve.DIST_DIR)
     if stale:
         pytest.fail(f"dist/ is older than the sources ({', '.join(stale[:3])}): npm run build")
-    site = tmp_path / "site"
+    host_root = tmp_path / "host"
+    site = host_root / request.param
     shutil.copytree(serve.DIST_DIR, site)
     site_port, tenant_port = free_port(), free_port()
-    site_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
-    tenant_config = TenantConfig.default(issuer_base=tenant_url, app_origin=site_url)
+    host_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
+    site_url = f"{host_url}/{request.param}"
+    tenant_config = tenant_for(tenant_url, site_url)
     tenant = BackgroundServer(create_app(tenant_config), tenant_port).start()
     (site / "auth0-config.json").write_text(
         json.dumps(
@@ -64,12 +81,12 @@ def static_site(tmp_path: Path, app_interpreter: str) -> Iterator[dict[str, Any]
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(site_port), "--bind", "127.0.0.1"],
-        cwd=site,
+        cwd=host_root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until_serving(site_url, server)
+        wait_until_serving(host_url, server)
         yield {"url": site_url, "user": tenant_config.users[0]}
     finally:
         server.terminate()
@@ -100,6 +117,8 @@ def test_the_built_site_logs_in_and_out_from_a_plain_static_server(
     issued = log_in_through_lock(page, static_site["user"])
     assert page.evaluate("() => localStorage.getItem('id_token')") == issued
     expect(page.locator("#profile-name")).to_have_text(static_site["user"].name)
+    assert page.url.split("#")[0] == static_site["url"]  # Lock came back to the site's page
 
     log_out(page)
     assert page.evaluate("() => localStorage.getItem('id_token')") is None
+    assert page.url == static_site["url"]
