@@ -4,6 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A Python the OS manages (Debian's /usr/bin/python3) refuses pip installs: say what to do.
+if python3 -c 'import os, pathlib, sys, sysconfig
+marker = pathlib.Path(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")
+allowed = os.environ.get("PIP_BREAK_SYSTEM_PACKAGES") or sys.prefix != sys.base_prefix
+sys.exit(0 if marker.exists() and not allowed else 1)'; then
+  echo "python3 is managed by the OS: create a virtual environment first" >&2
+  echo "  (python3 -m venv .venv && . .venv/bin/activate), then run this again." >&2
+  exit 1
+fi
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+  echo "Node.js 20 or newer is needed (found $(node --version))." >&2
+  exit 1
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 # npm ci only when package-lock.json changed since the last install.
