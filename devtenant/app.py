@@ -251,7 +251,7 @@ def create_app(
     """The dev tenant. `db_path=None` keeps everything in memory; `admin=False` drops /_dev/."""
     config = config or TenantConfig.default()
     store = Store(db_path)
-    tenant = Tenant(config, store, clock or Clock(), admin=admin)
+    tenant = Tenant(config, store, clock or Clock())
     routes = _routes(SURFACES + (ADMIN_SURFACES if admin else ()))
 
     @asynccontextmanager

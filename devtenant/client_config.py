@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,7 +62,7 @@ async def client_script(request: Request) -> Response:
     return _js(f"Auth0.setClient({payload});\n")
 
 
-@cache
+@lru_cache(maxsize=8)  # keyed by any N.N.N a request names: bounded
 def english_dictionary(version: str) -> str | None:
     built = ROOT / "dist" / "vendor" / "lock" / "js" / "lock" / version / "en.js"
     if built.is_file():

@@ -29,7 +29,6 @@ Every key but `clients` is optional; `issuer_base` may also come from the comman
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,9 +127,6 @@ class TenantConfig:
 
     def all_web_origins(self) -> frozenset[str]:
         return frozenset(o for app in self.applications for o in app.web_origins)
-
-    def with_issuer_base(self, issuer_base: str) -> TenantConfig:
-        return dataclasses.replace(self, issuer_base=issuer_base.rstrip("/"))
 
     @classmethod
     def default(

@@ -88,11 +88,10 @@ class LoginRefused(Exception):
 
 
 class Tenant:
-    def __init__(self, config: TenantConfig, store: Store, clock: Clock, admin: bool) -> None:
+    def __init__(self, config: TenantConfig, store: Store, clock: Clock) -> None:
         self.config = config
         self.store = store
         self.clock = clock
-        self.admin = admin
         self.signer = Signer.load_or_create(store, clock.now())
         self.faults = Faults()
         self.requests = RequestLog()

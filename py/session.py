@@ -126,9 +126,10 @@ CANCEL_TIMER = "cancel_timer"
 
 
 def page_loaded(stored, login_in_url=True):
-    """`stored`: {key: str or None} as read from storage for `KEYS`. `login_in_url`: whether
-    the URL may carry a login for Lock to parse (`login_response_in`); if not, the session is
-    decided at once instead of after Lock's `hash_parsed`."""
+    """`stored`: {key: str or None} as `storage.load` reads it (`storage.ALL_KEYS`: the
+    session and the profile cache). `login_in_url`: whether the URL may carry a login for Lock
+    to parse (`login_response_in`); if not, the session is decided at once instead of after
+    Lock's `hash_parsed`."""
     return (PAGE_LOADED, (stored, bool(login_in_url)))
 
 

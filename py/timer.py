@@ -36,7 +36,3 @@ class Timer:
             self._window.clearTimeout(self._handle)
         self._handle = None
         self._callback = None
-
-    @property
-    def pending(self):
-        return self._handle is not None

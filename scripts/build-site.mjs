@@ -444,7 +444,11 @@ function startable(load, reusable) {
         early = { promise: load(options), taken: true };
         return early.promise;
       }
-      if (early.taken || !reusable(options)) return load(options);
+      if (early.taken || !reusable(options)) {
+        // Not the page's one load: two MicroPythons in one page break each other's globals.
+        console.warn("a second interpreter load was asked for: it does not share the early one");
+        return load(options);
+      }
       early.taken = true;
       if (options.stdout) early.output.stdout = options.stdout;
       if (options.stderr) early.output.stderr = options.stderr;
