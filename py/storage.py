@@ -111,8 +111,18 @@ def load(storage):
 
 
 def save(storage, values):
-    for key in KEYS:
-        storage.set(key, values[key])
+    """All of the session's keys or, when the storage refuses one (full), none: half a session
+    would be read back as a broken one."""
+    try:
+        for key in KEYS:
+            storage.set(key, values[key])
+    except Exception as exc:
+        for key in KEYS:
+            try:  # noqa: SIM105 (MicroPython has no contextlib)
+                storage.remove(key)
+            except Exception:  # a storage that refuses everything holds nothing of it either
+                pass
+        raise RuntimeError(f"the browser refused to save the session ({exc})") from exc
 
 
 def save_profile(storage, text):

@@ -112,3 +112,26 @@ def test_create_wraps_what_the_window_provides() -> None:
         assert kind in backing.items["id_token"]
     assert isinstance(storage.create("memory", window), storage.MemoryStorage)
     assert local.items["id_token"] != session_.items["id_token"]
+
+
+class FullWebStorage(FakeWebStorage):
+    """Takes `room` more items, then throws as a full localStorage does."""
+
+    def __init__(self, room: int) -> None:
+        super().__init__()
+        self.room = room
+
+    def setItem(self, key: str, value: Any) -> None:
+        if self.room == 0:
+            raise RuntimeError("QuotaExceededError")
+        self.room -= 1
+        super().setItem(key, value)
+
+
+def test_a_session_that_does_not_fit_is_not_saved_in_part() -> None:
+    backing = FullWebStorage(room=1)  # the id_token fits, the access token does not
+    store = storage.WebStorage(backing, is_none)
+    values = {"id_token": "i", "access_token": "a", "expires_at": "1"}
+    with pytest.raises(RuntimeError, match="refused to save the session"):
+        storage.save(store, values)
+    assert backing.items == {}
