@@ -2,8 +2,9 @@
 
 Lock posts `{client_id, username, password, realm, credential_type}` (with credentials) and
 then navigates to `/authorize?...&login_ticket=...`. The ticket is single-use and short-lived,
-and bound to the browser that earned it: the answer sets an HttpOnly `devtenant_co` cookie
-holding the ticket's hash, and `/authorize` refuses a ticket arriving without it (so a page
+and bound to the browser that earned it: the answer sets an HttpOnly `devtenant_co_<hash>`
+cookie (one per ticket, so two tabs can log in at once) holding the ticket's hash, and
+`/authorize` refuses a ticket arriving without it (so a page
 cannot log a victim's browser into the attacker's account with the attacker's ticket).
 Auth0's `/co/verify` cross-origin fallback is not implemented.
 """

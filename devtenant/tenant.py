@@ -190,10 +190,15 @@ class Tenant:
     def ticket_digest(ticket: str) -> str:
         return hashlib.sha256(ticket.encode("utf-8", "surrogatepass")).hexdigest()
 
+    def ticket_cookie(self, ticket: str) -> str:
+        """One cookie per ticket, so that two logins under way in one browser (two tabs) do
+        not overwrite each other's binding."""
+        return f"{self.TICKET_COOKIE}_{self.ticket_digest(ticket)[:16]}"
+
     def bind_ticket(self, response: Response, ticket: str) -> None:
         """Tie `ticket` to the browser that earned it: /authorize wants this cookie back."""
         response.set_cookie(
-            self.TICKET_COOKIE,
+            self.ticket_cookie(ticket),
             self.ticket_digest(ticket),
             max_age=max(1, self.config.login_ticket_seconds),
             path="/authorize",
@@ -204,7 +209,7 @@ class Tenant:
 
     def ticket_bound(self, request: Request, ticket: str) -> bool:
         """Whether the browser presenting `ticket` is the one it was issued to."""
-        cookie = request.cookies.get(self.TICKET_COOKIE, "")
+        cookie = request.cookies.get(self.ticket_cookie(ticket), "")
         expected = self.ticket_digest(ticket)
         return hmac.compare_digest(cookie.encode("utf-8", "replace"), expected.encode("ascii"))
 

@@ -14,7 +14,7 @@ def test_co_authenticate_binds_the_ticket_with_an_httponly_lax_cookie(flow: Flow
     assert response.status_code == 200
     cookie = response.headers["set-cookie"]
     ticket = response.json()["login_ticket"]
-    assert cookie.startswith("devtenant_co=")
+    assert cookie.startswith("devtenant_co_")
     assert ticket not in cookie
     assert "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower()
@@ -59,3 +59,11 @@ def test_the_browser_that_earned_the_ticket_logs_in(flow: Flow) -> None:
     tokens = flow.login_tokens()
     assert tokens["access_token"] and tokens["id_token"]
     assert flow.ticket(ADA, ADA_PASSWORD)
+
+
+def test_two_logins_under_way_in_one_browser_both_complete(flow: Flow) -> None:
+    """Two tabs: each ticket keeps its own binding cookie."""
+    first, second = flow.ticket(), flow.ticket()
+    for ticket in (first, second):
+        answer = fragment(flow.authorize(login_ticket=ticket).headers["location"])
+        assert "access_token" in answer, answer
