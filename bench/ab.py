@@ -158,8 +158,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {'AB'[arm]} median {statistics.median(ms):6.0f}  min {min(ms):6.0f}  {root}")
             print(f"    {shown}")
     paired = [b - a for a, b in zip(*times, strict=True) if a is not None and b is not None]
-    if paired:
-        print(f"  B - A, paired: median {statistics.median(paired):+.0f} ms (N={len(paired)})")
+    if not paired:
+        print("no pair of visits decided: nothing to compare", file=sys.stderr)
+        return 1
+    print(f"  B - A, paired: median {statistics.median(paired):+.0f} ms (N={len(paired)})")
     return 0
 
 

@@ -780,6 +780,16 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     shutil.copyfile(out, RESULTS_DIR / "latest.json")
     print(f"\nJSON: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    # A row a page never measured is a broken run; a failed round beside good ones is not.
+    unmeasured = [
+        f"{variant} {metric}"
+        for metric, row in table.items()
+        for variant, cell in row.items()
+        if cell["n"] == 0
+    ]
+    if unmeasured:
+        print("\nnot measured in any round: " + ", ".join(unmeasured), file=sys.stderr)
+        return 1
     return 0
 
 
