@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from .store import Store
 from .tenant import Fault, Tenant
 
 Handler = Callable[[Request], Awaitable[Response]]
+LOG = logging.getLogger("devtenant")
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,37 @@ def _routes(surfaces: tuple[Surface, ...]) -> list[Route]:
         methods = list(surface.methods) + (["OPTIONS"] if surface.cors else [])
         routes.append(Route(surface.path, _endpoint(surface), methods=methods))
     return routes
+
+
+class InternalErrorMiddleware:
+    """A bug in a handler answers as Auth0 would, `500 server_error` in JSON with the CORS
+    headers auth0-js needs to read it, instead of Starlette's plain text (which a browser shows
+    the page as a network failure); the traceback goes to the log."""
+
+    def __init__(self, app: ASGIApp, tenant: Tenant) -> None:
+        self.app = app
+        self.tenant = tenant
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            LOG.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            response = oauth_error(500, "server_error", "The dev tenant hit an internal error")
+            add_headers(response, Request(scope), self.tenant, "credentials")
+            await response(scope, receive, send)
 
 
 class RequestLogMiddleware:
@@ -266,6 +299,7 @@ def create_app(
     )
     app.state.tenant = tenant
     app.state.fault_endpoints = FAULT_ENDPOINTS
+    app.add_middleware(InternalErrorMiddleware, tenant=tenant)  # inside the log: it is logged
     app.add_middleware(RequestLogMiddleware, tenant=tenant)
     app.add_middleware(FrameGuardMiddleware)
     app.add_middleware(LocalHostOnlyMiddleware, tenant=tenant)

@@ -269,3 +269,20 @@ def test_a_default_picture_is_one_the_avatar_route_draws(
     url = picture_url(tenant, user)
     assert url == f"{ISSUER}avatars/{drawn}.svg"
     assert client.get(url.removeprefix(ISSUER.rstrip("/"))).status_code == 200
+
+
+def test_a_bug_in_a_handler_answers_as_auth0_would(
+    flow: Flow, client: TestClient, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """JSON `server_error` with CORS headers (a browser can read it) and a line in the log."""
+    access_token = flow.login_tokens()["access_token"]
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(tenant.store, "user_by_id", broken)
+    response = userinfo(client, access_token, Origin=APP_ORIGIN)
+    assert response.status_code == 500
+    assert response.json()["error"] == "server_error"
+    assert response.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert [r["status"] for r in tenant.requests.entries() if r["path"] == "/userinfo"][-1] == 500
