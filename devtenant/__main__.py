@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import uvicorn
 
@@ -25,8 +26,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file ({DEFAULT_DB})")
     parser.add_argument("--reset", action="store_true", help="start from an empty database")
     parser.add_argument("--no-admin", action="store_true", help="turn the /_dev/ admin API off")
-    parser.add_argument("--app-origin", default="http://localhost:8000")
+    parser.add_argument(
+        "--app-origin", help="the app's origin, without --config (http://localhost:8000)"
+    )
     return parser.parse_args(argv)
+
+
+def check_against_file(config: TenantConfig, args: argparse.Namespace) -> None:
+    """A --config file decides the issuer and the applications: refuse flags it would
+    silently override."""
+    if args.app_origin is not None:
+        raise ConfigError("--app-origin has no effect with --config: list the app in its clients")
+    issuer = urlsplit(config.issuer)
+    if issuer.hostname in ("localhost", "127.0.0.1") and issuer.port != args.port:
+        raise ConfigError(
+            f"{args.config} names the issuer {config.issuer} but the tenant would listen on port "
+            f"{args.port}: pass --port {issuer.port} or change issuer_base"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.config is not None:
             config = TenantConfig.from_file(args.config, issuer_base=issuer_base)
+            check_against_file(config, args)
         else:
-            config = TenantConfig.default(issuer_base=issuer_base, app_origin=args.app_origin)
+            app_origin = args.app_origin or "http://localhost:8000"
+            config = TenantConfig.default(issuer_base=issuer_base, app_origin=app_origin)
     except ConfigError as exc:
         print(f"devtenant: {exc}", file=sys.stderr)
         return 2

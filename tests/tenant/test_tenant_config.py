@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from tenant_support import ADA, CLIENT_ID, Flow, userinfo
 
 from devtenant import TenantConfig, create_app
-from devtenant.__main__ import parse_args
+from devtenant.__main__ import main, parse_args
 from devtenant.config import ConfigError
 
 
@@ -139,7 +139,22 @@ def test_cli_options_follow_the_contract() -> None:
     assert args.reset and args.no_admin and args.app_origin == "http://localhost:9000"
     defaults = parse_args([])
     assert defaults.port == 8001 and not defaults.reset and not defaults.no_admin
-    assert defaults.app_origin == "http://localhost:8000"
+    assert defaults.app_origin is None  # http://localhost:8000 unless --config lists the app
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--port", "9001"], "pass --port 8001 or change issuer_base"),
+        (["--port", "8001", "--app-origin", "http://localhost:3000"], "no effect with --config"),
+    ],
+)
+def test_flags_a_config_file_would_override_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+) -> None:
+    data = {"issuer_base": "http://localhost:8001", "clients": [{"client_id": "a"}]}
+    assert main(["--config", str(write(tmp_path, data)), *flags]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_default_app_serves_the_default_client() -> None:
