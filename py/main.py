@@ -88,8 +88,8 @@ async def start():
         ("btn-retry", session.retry_clicked),
     ):
         view.on_click(element_id, create_proxy(app.click_handler(event)))
-    app.start()  # a visitor without a session (and no login in the URL) is told so now
     try:
+        app.start()  # a visitor without a session (and no login in the URL) is told so now
         await scripts_ran()
         lock.attach(create_lock(config, site_url))
     except Exception:

@@ -683,8 +683,10 @@ def _on_authenticated(state, result, now):
     session = Session.from_auth_result(result or {}, now)
     if session is None:
         return _logged_out(state, NOTICES[INVALID], clear=True)
+    # Read after the page gave up waiting for it (LOGIN_UNANSWERED): that notice is wrong now.
+    late = [] if state.phase in (LOADING, AUTHENTICATING) else [(SHOW_NOTICE, "")]
     state, effects = _adopt(state.but(stored=None, profile=None), session, now)
-    return _check(state, session, effects + [(STORE, session)], now)
+    return _check(state, session, late + effects + [(STORE, session)], now)
 
 
 def _on_authorization_error(state, message, now):
@@ -781,7 +783,7 @@ def _on_timer_fired(state, value, now):
     state = state.but(due=None)
     if state.session is None:  # Lock never read the login in the URL
         new_state, effects = _decide_stored(state.but(login_since=None), now)
-        return new_state, [(SHOW_NOTICE, LOGIN_UNANSWERED)] + effects
+        return new_state, effects + [(SHOW_NOTICE, LOGIN_UNANSWERED)]  # the last word
     if state.session.is_expired(now):
         return _logged_out(state, NOTICES[EXPIRED], clear=True)
     if state.phase == UNVERIFIED:

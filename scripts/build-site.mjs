@@ -561,11 +561,12 @@ async function load(options = {}) {
   const custom = settings.stdLibURL !== undefined;
   const bytecode = pycache ? fetchPycache(pycache) : null;
   // Pyodide would import pyodide.asm.mjs itself; \`createPyodideModule\` hands it the same
-  // function from the classic script (an experimental option of loadPyodide).
-  const asm = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
+  // function from the classic script (an experimental option of loadPyodide), as a promise:
+  // loadPyodide awaits it only once it has asked for the wasm and the stdlib.
+  const runtime = runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
   const pyodide = await loadStock({
     ...settings,
-    createPyodideModule: asm.default,
+    createPyodideModule: runtime.then((exports) => exports.default),
     indexURL: HERE,
     stdLibURL: settings.stdLibURL ?? START_STDLIB,
   });

@@ -350,9 +350,15 @@ def test_a_login_in_the_url_that_lock_never_reads_is_given_up_on() -> None:
     state, effects = s.step(state, s.hash_parsed(True), NOW + 1)  # a login is in the URL
     assert state.phase == s.AUTHENTICATING and effects == []
     state, effects = s.step(state, s.timer_fired(), deadline)
-    assert effects[0] == (s.SHOW_NOTICE, s.LOGIN_UNANSWERED)
+    assert effects[-2] == (s.SHOW_NOTICE, s.LOGIN_UNANSWERED)  # then the /userinfo timer
     assert state.phase == s.CHECKING  # the stored session is checked as on any load
     assert (s.CALL_GET_PROFILE, "access-1") in effects
+    # Lock reads the login after all: the user is logged in, and the notice goes.
+    token = make_jwt({"sub": "auth0|ada", "exp": NOW + 7200})
+    result = {"id_token": token, "access_token": "access-2", "expires_in": 7200}
+    state, effects = s.step(state, s.authenticated(result), deadline + 1)
+    assert effects[0] == (s.SHOW_NOTICE, "")
+    assert (s.CALL_GET_PROFILE, "access-2") in effects
 
 
 def test_a_login_that_lock_never_reads_leaves_a_visitor_without_a_session_logged_out() -> None:
@@ -360,4 +366,12 @@ def test_a_login_that_lock_never_reads_leaves_a_visitor_without_a_session_logged
     deadline = NOW + s.LOGIN_RESPONSE_TIMEOUT_SECONDS
     state, effects = s.step(state, s.timer_fired(), deadline)
     assert state.phase == s.LOGGED_OUT
-    assert effects == [(s.SHOW_NOTICE, s.LOGIN_UNANSWERED), (s.SHOW_LOGGED_OUT, "")]
+    assert effects == [(s.SHOW_LOGGED_OUT, ""), (s.SHOW_NOTICE, s.LOGIN_UNANSWERED)]
+
+
+def test_a_login_given_up_on_says_so_even_over_an_expired_stored_session() -> None:
+    expired = stored(expires_at=str(NOW - 10))
+    state, _ = s.step(s.initial_state({}), s.page_loaded(expired, True), NOW)
+    state, effects = s.step(state, s.timer_fired(), NOW + s.LOGIN_RESPONSE_TIMEOUT_SECONDS)
+    assert state.phase == s.LOGGED_OUT
+    assert effects[-1] == (s.SHOW_NOTICE, s.LOGIN_UNANSWERED)
