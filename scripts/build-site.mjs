@@ -561,12 +561,13 @@ async function load(options = {}) {
   const custom = settings.stdLibURL !== undefined;
   const bytecode = pycache ? fetchPycache(pycache) : null;
   // Pyodide would import pyodide.asm.mjs itself; \`createPyodideModule\` hands it the same
-  // function from the classic script (an experimental option of loadPyodide), as a promise:
-  // loadPyodide awaits it only once it has asked for the wasm and the stdlib.
-  const runtime = runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
+  // function from the classic script (an experimental option of loadPyodide). Awaited first:
+  // handed over as a promise, loadPyodide asks for the wasm before the script has arrived, and
+  // the page decided later (bench/README.md).
+  const asm = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
   const pyodide = await loadStock({
     ...settings,
-    createPyodideModule: runtime.then((exports) => exports.default),
+    createPyodideModule: asm.default,
     indexURL: HERE,
     stdLibURL: settings.stdLibURL ?? START_STDLIB,
   });
