@@ -205,12 +205,19 @@ class RequestLogMiddleware:
         await self.app(scope, receive, recording_send)
 
 
-class FrameGuardMiddleware:
-    """No other site may frame the tenant's HTML pages (clickjacking the login or admin page).
+# The tenant's own HTML pages (hosted login, password reset, errors, logout) run no script and
+# load nothing: inline styles only. No `form-action`: the login form's answer redirects on to
+# the app's callback, and a browser holds that redirect to the same rule.
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
 
-    A page that names its own `frame-ancestors` (the web_message answer auth0-js loads in a
-    hidden iframe of the app) keeps them; every other HTML page gets `frame-ancestors 'none'`
-    and `X-Frame-Options: DENY`.
+
+class PagePolicyMiddleware:
+    """A strict Content-Security-Policy on every HTML page, and no framing by other sites.
+
+    A page without a policy of its own gets `PAGE_POLICY`. No page may be framed
+    (`frame-ancestors 'none'`, `X-Frame-Options: DENY`: clickjacking the login or admin page),
+    except one that names its own `frame-ancestors`: the web_message answer, which auth0-js
+    loads in a hidden iframe of the app.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -224,12 +231,12 @@ class FrameGuardMiddleware:
         async def guarded_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                csp = headers.get("content-security-policy", "")
-                html = headers.get("content-type", "").lower().startswith("text/html")
-                if html and "frame-ancestors" not in csp:
-                    policy = "frame-ancestors 'none'"
-                    headers["Content-Security-Policy"] = f"{csp}; {policy}" if csp else policy
-                    headers["X-Frame-Options"] = "DENY"
+                if headers.get("content-type", "").lower().startswith("text/html"):
+                    csp = headers.get("content-security-policy") or PAGE_POLICY
+                    if "frame-ancestors" not in csp:
+                        csp = f"{csp}; frame-ancestors 'none'"
+                        headers["X-Frame-Options"] = "DENY"
+                    headers["Content-Security-Policy"] = csp
             await send(message)
 
         await self.app(scope, receive, guarded_send)
@@ -301,6 +308,6 @@ def create_app(
     app.state.fault_endpoints = FAULT_ENDPOINTS
     app.add_middleware(InternalErrorMiddleware, tenant=tenant)  # inside the log: it is logged
     app.add_middleware(RequestLogMiddleware, tenant=tenant)
-    app.add_middleware(FrameGuardMiddleware)
+    app.add_middleware(PagePolicyMiddleware)
     app.add_middleware(LocalHostOnlyMiddleware, tenant=tenant)
     return app

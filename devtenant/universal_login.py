@@ -8,6 +8,7 @@ carried in hidden fields; `POST /u/login` checks the password under the same rul
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import html
 import secrets
@@ -24,7 +25,17 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 CSRF_COOKIE = "devtenant_login_csrf"
+CSRF_SECONDS = 3600  # how long a login form stays usable
 _CARRIED = 40  # at most this many authorize parameters travel through the form
+
+
+def csrf_digest(csrf: str) -> str:
+    return hashlib.sha256(csrf.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def csrf_cookie(csrf: str) -> str:
+    """One cookie per form: two tabs on the login page each keep their own."""
+    return f"{CSRF_COOKIE}_{csrf_digest(csrf)[:16]}"
 
 
 def login_page(
@@ -54,8 +65,9 @@ def login_page(
     )
     response = HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
     response.set_cookie(
-        CSRF_COOKIE,
-        csrf,
+        csrf_cookie(csrf),
+        csrf_digest(csrf),
+        max_age=CSRF_SECONDS,
         path="/u/login",
         httponly=True,
         samesite="strict",
@@ -74,9 +86,9 @@ async def submit(request: Request) -> Response:
     except BadInput as bad:
         return error_page(bad.status, "Invalid request", bad.description)
     params = {k[2:]: v for k, v in form.items() if k.startswith("p:") and isinstance(v, str)}
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    cookie = request.cookies.get(csrf_cookie(csrf), "")
     if not cookie or not hmac.compare_digest(
-        cookie.encode("utf-8", "surrogatepass"), csrf.encode("utf-8", "surrogatepass")
+        cookie.encode("utf-8", "replace"), csrf_digest(csrf).encode()
     ):
         return error_page(403, "Session expired", "Go back to the application and try again.")
     app = tenant.config.application(params.get("client_id"))
@@ -90,7 +102,9 @@ async def submit(request: Request) -> Response:
             if refused.blocked
             else "Wrong email or password."
         )
-        return login_page(tenant, params, message, status=429 if refused.blocked else 401)
+        retry = login_page(tenant, params, message, status=429 if refused.blocked else 401)
+        retry.delete_cookie(csrf_cookie(csrf), path="/u/login")
+        return retry
     ticket = secrets.token_urlsafe(24)
     tenant.store.add_login_ticket(
         ticket,
@@ -101,4 +115,5 @@ async def submit(request: Request) -> Response:
     query = urlencode({**params, "login_ticket": ticket})
     response = RedirectResponse(f"/authorize?{query}", status_code=303)
     tenant.bind_ticket(response, ticket)
+    response.delete_cookie(csrf_cookie(csrf), path="/u/login")
     return response

@@ -1,4 +1,4 @@
-"""The tenant's HTML pages refuse to be framed; the web_message answer keeps its own rule."""
+"""The tenant's HTML pages: a strict policy, and no framing; the web_message answer keeps its own."""
 
 from __future__ import annotations
 
@@ -43,6 +43,20 @@ def test_the_admin_page_keeps_its_policy_and_cannot_be_framed(client: TestClient
 def test_error_and_reset_pages_cannot_be_framed(client: TestClient, path: str) -> None:
     response = client.get(path, follow_redirects=False)
     assert_not_frameable(response)
+    assert_runs_no_script(response)
+
+
+def assert_runs_no_script(response: Any) -> None:
+    """The policy a page without its own gets: styles inline, nothing loaded, nothing run."""
+    csp = response.headers["content-security-policy"]
+    assert csp.startswith("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'")
+    assert "script-src" not in csp
+
+
+def test_the_hosted_login_and_logout_pages_run_no_script(flow: Flow, client: TestClient) -> None:
+    _, challenge = pkce_pair()
+    assert_runs_no_script(flow.authorize(response_type="code", **pkce(challenge)))
+    assert_runs_no_script(client.get("/v2/logout"))
 
 
 def test_the_hosted_login_error_page_cannot_be_framed(client: TestClient) -> None:

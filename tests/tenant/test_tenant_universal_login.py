@@ -52,7 +52,40 @@ def test_authorize_without_a_session_shows_the_hosted_login_page(flow: Flow) -> 
     assert "<form method=post action='/u/login'>" in response.text
     fields = hidden_fields(response.text)
     assert fields["p:state"] == "s1" and fields["p:redirect_uri"] == CALLBACK
-    assert "devtenant_login_csrf=" in response.headers["set-cookie"]
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("devtenant_login_csrf_")
+    assert fields["csrf"] not in cookie  # the cookie holds a digest, not the form's token
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+
+
+def test_two_login_forms_in_one_browser_each_log_in(flow: Flow, client: TestClient) -> None:
+    """Two tabs on the hosted login page: the second form does not void the first."""
+    _, challenge = pkce_pair()
+    first = start_spa_login(flow, challenge, state="tab1").text
+    second = start_spa_login(flow, challenge, state="tab2").text
+    for page, state in ((first, "tab1"), (second, "tab2")):
+        back = post_login(client, page, ADA, ADA_PASSWORD)
+        assert back.status_code == 303, back.text
+        final = client.get(back.headers["location"], follow_redirects=False)
+        assert query(final.headers["location"])["state"] == state
+
+
+def test_a_used_login_form_cannot_be_posted_again(flow: Flow, client: TestClient) -> None:
+    _, challenge = pkce_pair()
+    page = start_spa_login(flow, challenge).text
+    assert post_login(client, page, ADA, ADA_PASSWORD).status_code == 303
+    again = post_login(client, page, ADA, ADA_PASSWORD)
+    assert again.status_code == 403
+    assert "Session expired" in again.text
+
+
+def test_a_form_with_another_forms_token_is_refused(flow: Flow, client: TestClient) -> None:
+    _, challenge = pkce_pair()
+    page = start_spa_login(flow, challenge).text
+    other = Flow(TestClient(client.app, base_url=str(client.base_url)))
+    foreign = hidden_fields(start_spa_login(other, challenge).text)["csrf"]
+    response = post_login(client, page, ADA, ADA_PASSWORD, csrf=foreign)
+    assert response.status_code == 403
 
 
 def test_hosted_login_completes_the_code_flow_with_pkce(flow: Flow, client: TestClient) -> None:
