@@ -778,7 +778,8 @@ def main(argv: list[str] | None = None) -> int:
         "table": render(table, variants),
     }
     out.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    shutil.copyfile(out, RESULTS_DIR / "latest.json")
+    if not args.only and not args.link:  # a partial run would hide the last full table
+        shutil.copyfile(out, RESULTS_DIR / "latest.json")
     print(f"\nJSON: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     # A row a page never measured is a broken run; a failed round beside good ones is not.
     unmeasured = [

@@ -83,6 +83,8 @@ PROFILE_TIMEOUT_SECONDS = 15
 # How long Lock may take to read a login coming back in the URL (auth0-js fetches the tenant's
 # keys to verify it, with no timeout of its own) before the page decides without it.
 LOGIN_RESPONSE_TIMEOUT_SECONDS = 20
+# The loading line while another account's session (renewed, or from another tab) is checked.
+CHECKING_ANOTHER_USER = "Another account is logged in now: checking its session…"
 LOGIN_UNANSWERED = "The login could not be completed: the login server did not answer. Try again."
 
 # Profile fields a renewed (and by auth0-js verified) id_token may update on the page.
@@ -817,7 +819,7 @@ def _on_renewed(state, value, now):
     if session.subject() != state.session.subject():
         # The tenant's session now belongs to someone else: check the new user's profile.
         new_state, effects = _adopt(state.but(profile=None), session, now)
-        effects += [(STORE, session), (SHOW_LOADING, None)]
+        effects += [(STORE, session), (SHOW_LOADING, CHECKING_ANOTHER_USER)]
         return _check(new_state, session, effects, now)
     new_state, effects = _adopt(state, session, now)
     profile = _updated_profile(state.profile, session)
@@ -867,7 +869,7 @@ def _on_other_tab(state, stored, now):
     if same_user and state.phase in (LOGGED_IN, RENEWING):
         return new_state.but(phase=LOGGED_IN), effects  # renewed in another tab
     if not same_user:  # the previous user's card must not pass for the new one's
-        effects.append((SHOW_LOADING, None))
+        effects.append((SHOW_LOADING, CHECKING_ANOTHER_USER))
     return _check(new_state.but(profile=None), session, effects, now)
 
 

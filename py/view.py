@@ -76,9 +76,12 @@ class View:
         picture.removeAttribute("src")
         picture.setAttribute("hidden", "")
 
-    def loading(self, _value=None):
-        """No user shown while the session is being checked (e.g. another user's)."""
+    def loading(self, text=None):
+        """No user shown while a session is checked; `text` replaces the start-up line
+        (which would claim Python is still starting)."""
         self._clear_profile()
+        if text:
+            self._el("loading-text").textContent = text
         self.set_session("loading")
 
     def logged_out(self, notice=""):

@@ -8,7 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pages import KEYS, log_in_through_lock, log_out, open_logged_out, stored_keys
+from pages import (
+    KEYS,
+    issue_session,
+    load_with_stored,
+    log_in_through_lock,
+    log_out,
+    open_logged_out,
+    stored_keys,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +92,41 @@ def test_federated_logout_logs_out_every_tab_and_ends_the_tenant_session(
 
     assert check_session(two, site_config) == "login_required"
     assert check_session(one, site_config) == "login_required"
+
+
+# What the page shows, each time `data-session` changes: [data-session, loading line, name].
+WATCH_VIEW = """() => {
+  window.seenViews = [];
+  const line = document.getElementById("loading-text");
+  const name = document.getElementById("profile-name");
+  new MutationObserver(() => window.seenViews.push(
+    [document.body.dataset.session, line.textContent, name.textContent]
+  )).observe(document.body, { attributes: true, attributeFilter: ["data-session"] });
+}"""
+
+
+def test_another_account_from_the_other_tab_is_checked_before_it_is_shown(
+    page: Page, stack: Any, site_config: dict[str, Any], ada_session: dict[str, str]
+) -> None:
+    bob = {"email": "bob@example.com", "password": "Babbage-1791", "name": "Bob Babbage"}
+    stack.admin("POST", "users", json=bob)
+    bob_session = issue_session(stack, site_config["clientId"], bob["email"], bob["password"])
+    load_with_stored(page, stack, ada_session)
+    expect(page.locator("#profile-name")).to_have_text(stack.user.name, timeout=SYNCED)
+    page.evaluate(WATCH_VIEW)
+
+    other = page.context.new_page()  # another tab stores Bob's session, as the app would
+    other.goto(stack.app_url + "/auth0-config.json")
+    other.evaluate(
+        "([keys, values]) => { for (const k of keys) localStorage.setItem(k, values[k]) }",
+        [list(KEYS), bob_session],
+    )
+
+    expect(page.locator("#profile-name")).to_have_text(bob["name"], timeout=SYNCED)
+    expect(page.locator("body")).to_have_attribute("data-session", "logged-in")
+    seen = page.evaluate("window.seenViews")
+    loading = [view for view in seen if view[0] == "loading"]
+    assert loading, seen
+    # Neither Ada's card nor the start-up line while Bob's session is checked.
+    assert all(view[1].startswith("Another account is logged in now") for view in loading), seen
+    assert all(view[2] == "" for view in loading), seen

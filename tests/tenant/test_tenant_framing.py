@@ -1,4 +1,4 @@
-"""The tenant's HTML pages: a strict policy, and no framing; the web_message answer keeps its own."""
+"""The tenant's HTML pages: a strict policy and no framing; the web_message answer has its own."""
 
 from __future__ import annotations
 

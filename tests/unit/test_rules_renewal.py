@@ -163,6 +163,7 @@ def test_a_renewal_for_another_user_checks_the_new_profile() -> None:
     tab.send(s.renewed(fresh_tokens(ENDS - 59, sub="auth0|bob"), "access-1"))
     assert tab.state.phase == s.CHECKING
     assert tab.names()[:3] == [s.STORE, s.SHOW_LOADING, s.CALL_GET_PROFILE]
+    assert tab.effect(s.SHOW_LOADING) == s.CHECKING_ANOTHER_USER
     assert tab.effect(s.CALL_GET_PROFILE) == "access-2"
 
 

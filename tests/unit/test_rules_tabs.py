@@ -161,7 +161,7 @@ def test_another_user_logging_in_elsewhere_hides_the_previous_users_card() -> No
     tab = logged_in()
     other = stored(token=id_token(sub="auth0|bob"), access="access-bob")
     tab.send(s.other_tab(other), at=NOW + 5)
-    assert s.SHOW_LOADING in tab.names()
+    assert tab.effect(s.SHOW_LOADING) == s.CHECKING_ANOTHER_USER
     assert tab.names().index(s.SHOW_LOADING) < tab.names().index(s.CALL_GET_PROFILE)
     bob = {"sub": "auth0|bob", "name": "Bob"}
     tab.send(s.profile_ok(bob, "access-bob"))

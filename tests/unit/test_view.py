@@ -85,3 +85,14 @@ def test_loading_empties_the_card_and_marks_the_page_loading() -> None:
     assert "src" not in el["profile-picture"].attributes
     assert "hidden" in el["profile-picture"].attributes
     assert doc.body.attributes["data-session"] == "loading"
+
+
+def test_loading_another_users_session_hides_the_card_and_says_why() -> None:
+    doc = FakeDocument()
+    view = View(doc)
+    view.logged_in({"name": "Ada", "email": "a@x", "picture": "https://p/a.png"})
+    view.loading("Checking the new account")
+    assert doc.elements["loading-text"].textContent == "Checking the new account"
+    assert doc.elements["profile-name"].textContent == ""
+    assert "hidden" in doc.elements["profile-picture"].attributes
+    assert doc.body.attributes["data-session"] == "loading"

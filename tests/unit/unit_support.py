@@ -180,6 +180,7 @@ PAGE_IDS = (
     "profile-picture",
     "notice",
     "loading",
+    "loading-text",
 )
 
 
