@@ -329,11 +329,23 @@ async function precompiledStdlib() {
 
 const START_STDLIB = "python_stdlib.start.pyc.zip";
 
+// The start zip's sitecustomize, which `site` imports during Pyodide's bootstrap: Python's
+// cyclic garbage collector stays off while Pyodide, PyScript and the app start (it ran ~13
+// times there, ~30 ms under Node, collecting garbage the start makes once), and fast.mjs turns
+// it back on once the page has decided (bench/README.md).
+const START_SITECUSTOMIZE = String.raw`
+# Written by scripts/build-site.mjs: no garbage collection while the page starts. fast.mjs
+# calls gc.enable() once the page has decided its session.
+import gc
+
+gc.disable()
+`;
+
 // Runs inside Pyodide started on the full precompiled zip (mounted at /lib/python3X.zip).
 const START_STDLIB_PY = String.raw`
-import ast, importlib, sys, zipfile
+import ast, importlib, importlib.util, marshal, sys, zipfile
 
-def start_stdlib(out_path, sources):
+def start_stdlib(out_path, sources, sitecustomize):
     mounted = "/lib/python%d%d.zip/" % sys.version_info[:2]
     with zipfile.ZipFile(mounted.rstrip("/")) as full:
         infos = sorted(full.infolist(), key=lambda i: i.filename)
@@ -355,7 +367,20 @@ def start_stdlib(out_path, sources):
             for info in infos:
                 if info.filename in used or info.filename in folders:
                     out.writestr(info, full.read(info))
+            out.writestr(stored_file("sitecustomize.pyc"), pyc(sitecustomize, mounted + "sitecustomize.py"))
     return sorted(modules - {module_name(f) for f in used})
+
+def pyc(source, path):
+    """An unchecked hash-based .pyc, as the rest of the precompiled stdlib."""
+    data = source.encode()
+    code = compile(data, path, "exec", dont_inherit=True)
+    flags = (0b01).to_bytes(4, "little")
+    return importlib.util.MAGIC_NUMBER + flags + importlib.util.source_hash(data) + marshal.dumps(code)
+
+def stored_file(name):
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.external_attr = 0o100644 << 16
+    return info
 
 def module_name(file):
     name = file.removesuffix(".pyc").replace("/", ".")
@@ -386,7 +411,9 @@ function pageSources() {
 async function startStdlib(full) {
   const sources = pageSources();
   if (!sources.length) fail("no Python sources found for the start stdlib");
-  const key = sha256(Buffer.concat([full, Buffer.from(START_STDLIB_PY), ...sources.map(Buffer.from)]));
+  const key = sha256(
+    Buffer.concat([full, Buffer.from(START_STDLIB_PY + START_SITECUSTOMIZE), ...sources.map(Buffer.from)]),
+  );
   const [zip, elsewhere] = await cachedAll(
     [`start-stdlib-${key}.zip`, `start-stdlib-${key}.json`],
     async () => {
@@ -398,7 +425,7 @@ async function startStdlib(full) {
         const pyodide = await nodePyodide({ stdLibURL: fullPath });
         pyodide.runPython(START_STDLIB_PY);
         const names = pyodide.globals
-          .get("start_stdlib")("/tmp/start.zip", pyodide.toPy(sources))
+          .get("start_stdlib")("/tmp/start.zip", pyodide.toPy(sources), START_SITECUSTOMIZE)
           .toJs();
         return [Buffer.from(pyodide.FS.readFile("/tmp/start.zip")), Buffer.from(JSON.stringify(names))];
       } finally {
@@ -573,7 +600,29 @@ async function load(options = {}) {
   });
   if (!custom) addFullStdlib(pyodide);
   if (bytecode) writePycache(pyodide, pycache, await bytecode);
+  collectGarbageOnceDecided(pyodide);
   return pyodide;
+}
+
+// The start zip's sitecustomize turned Python's garbage collector off for the start; it comes
+// back on once the page has decided its session (body[data-session] no longer "loading"), or
+// after SETTLE_MS whatever happens. Outside a page, at once.
+const SETTLE_MS = 10000;
+
+function collectGarbageOnceDecided(pyodide) {
+  const enable = () => pyodide.runPython("import gc; gc.enable()");
+  const body = globalThis.document?.body;
+  if (!body || body.dataset.session !== "loading") return enable();
+  const decided = () => {
+    observer.disconnect();
+    clearTimeout(timer);
+    setTimeout(enable); // after the decision's own task
+  };
+  const observer = new MutationObserver(() => {
+    if (body.dataset.session !== "loading") decided();
+  });
+  observer.observe(body, { attributes: true, attributeFilter: ["data-session"] });
+  const timer = setTimeout(decided, SETTLE_MS);
 }
 
 // The .pyc files of PyScript's package and the app's modules (scripts/build-site.mjs,

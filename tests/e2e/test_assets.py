@@ -259,3 +259,30 @@ def test_tuned_pyodide_imports_the_app_from_its_bytecode_unless_the_source_chang
     # an edited source it no longer matches, and the edited source is what runs.
     assert result["fresh"] is not edited
     assert result["marker"] == ("yes" if edited else None)
+
+
+# Runs in the page: starts tuned Pyodide as boot.js does; whether Python's garbage collector is
+# on while the page is loading, then once it has decided.
+GC_AROUND_THE_DECISION = """async (module) => {
+  const fast = await import(module);
+  const pyodide = await fast.prestart();
+  const enabled = () => pyodide.runPython("import gc; gc.isenabled()");
+  const loading = enabled();
+  document.body.dataset.session = "logged-out";
+  const deadline = performance.now() + 5000;
+  while (!enabled() && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return { loading, decided: enabled() };
+}"""
+
+
+def test_tuned_pyodide_collects_no_garbage_until_the_page_has_decided(
+    stack: Any, site_config: dict, page: Any
+) -> None:
+    """The start zip's sitecustomize turns the collector off; fast.mjs turns it back on."""
+    url = stack.app_url + "/_assets_gc.html"
+    serve_page(page, url, '</head><body data-session="loading"></body></html>', site_config)
+    page.goto(url)
+    module = serve.built_interpreters()["pyodide"]["module"]
+    assert page.evaluate(GC_AROUND_THE_DECISION, module) == {"loading": False, "decided": True}
