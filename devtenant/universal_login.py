@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .tenant import Tenant
 
 CSRF_COOKIE = "devtenant_login_csrf"
-CSRF_SECONDS = 3600  # how long a login form stays usable
+CSRF_SECONDS = 600  # how long a login form stays usable (its cookie, one per form)
 _CARRIED = 40  # at most this many authorize parameters travel through the form
 
 
@@ -36,6 +36,12 @@ def csrf_digest(csrf: str) -> str:
 def csrf_cookie(csrf: str) -> str:
     """One cookie per form: two tabs on the login page each keep their own."""
     return f"{CSRF_COOKIE}_{csrf_digest(csrf)[:16]}"
+
+
+def spent(response: Response, csrf: str) -> Response:
+    """A posted form is used up: its cookie goes (a retry comes with a form of its own)."""
+    response.delete_cookie(csrf_cookie(csrf), path="/u/login")
+    return response
 
 
 def login_page(
@@ -93,7 +99,7 @@ async def submit(request: Request) -> Response:
         return error_page(403, "Session expired", "Go back to the application and try again.")
     app = tenant.config.application(params.get("client_id"))
     if app is None or params.get("redirect_uri", "") not in app.callbacks:
-        return error_page(400, "Invalid request", "Unknown client or callback URL.")
+        return spent(error_page(400, "Invalid request", "Unknown client or callback URL."), csrf)
     try:
         user = await tenant.check_password(username, password)
     except LoginRefused as refused:
@@ -103,8 +109,7 @@ async def submit(request: Request) -> Response:
             else "Wrong email or password."
         )
         retry = login_page(tenant, params, message, status=429 if refused.blocked else 401)
-        retry.delete_cookie(csrf_cookie(csrf), path="/u/login")
-        return retry
+        return spent(retry, csrf)
     ticket = secrets.token_urlsafe(24)
     tenant.store.add_login_ticket(
         ticket,
@@ -115,5 +120,4 @@ async def submit(request: Request) -> Response:
     query = urlencode({**params, "login_ticket": ticket})
     response = RedirectResponse(f"/authorize?{query}", status_code=303)
     tenant.bind_ticket(response, ticket)
-    response.delete_cookie(csrf_cookie(csrf), path="/u/login")
-    return response
+    return spent(response, csrf)

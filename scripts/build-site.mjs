@@ -600,7 +600,7 @@ async function load(options = {}) {
   });
   if (!custom) addFullStdlib(pyodide);
   if (bytecode) writePycache(pyodide, pycache, await bytecode);
-  collectGarbageOnceDecided(pyodide);
+  if (!custom) collectGarbageOnceDecided(pyodide);
   return pyodide;
 }
 
@@ -610,7 +610,15 @@ async function load(options = {}) {
 const SETTLE_MS = 10000;
 
 function collectGarbageOnceDecided(pyodide) {
-  const enable = () => pyodide.runPython("import gc; gc.enable()");
+  const enable = () => {
+    try {
+      const gc = pyodide.pyimport("gc"); // not through __main__, where the app's script runs
+      gc.enable();
+      gc.destroy();
+    } catch (error) {
+      console.warn(\`Python's garbage collector stays off: \${error.message}\`);
+    }
+  };
   const body = globalThis.document?.body;
   if (!body || body.dataset.session !== "loading") return enable();
   const decided = () => {

@@ -79,6 +79,16 @@ def test_a_used_login_form_cannot_be_posted_again(flow: Flow, client: TestClient
     assert "Session expired" in again.text
 
 
+def test_a_form_whose_cookie_holds_another_value_is_refused(flow: Flow, client: TestClient) -> None:
+    _, challenge = pkce_pair()
+    response = start_spa_login(flow, challenge)
+    name = response.headers["set-cookie"].split("=", 1)[0]
+    client.cookies.clear()
+    client.cookies.set(name, "0" * 64)  # the form's cookie name, not its value
+    refused = post_login(client, response.text, ADA, ADA_PASSWORD)
+    assert refused.status_code == 403
+
+
 def test_a_form_with_another_forms_token_is_refused(flow: Flow, client: TestClient) -> None:
     _, challenge = pkce_pair()
     page = start_spa_login(flow, challenge).text

@@ -43,7 +43,7 @@ def built() -> tuple[set[str], set[str], list[str]]:
 
 def test_the_start_zip_is_part_of_the_whole_and_much_smaller(built: tuple) -> None:
     start, full, _ = built
-    assert start < full
+    assert start - {"sitecustomize"} < full
     folder = tuned_pyodide()
     assert (folder / START).stat().st_size < (folder / FULL).stat().st_size / 2
 
@@ -66,3 +66,12 @@ def test_fast_mjs_knows_exactly_which_modules_only_the_whole_zip_has(built: tupl
     start, full, elsewhere = built
     assert set(elsewhere) == full - start
     assert {"difflib", "email.mime.text", "json.tool"} <= set(elsewhere)
+
+
+def test_only_the_start_zip_turns_the_garbage_collector_off(built: tuple) -> None:
+    """Its sitecustomize (`gc.disable()`); fast.mjs turns the collector on again."""
+    start, full, _ = built
+    assert "sitecustomize" in start and "sitecustomize" not in full
+    with zipfile.ZipFile(tuned_pyodide() / START) as archive:
+        pyc = archive.read("sitecustomize.pyc")
+    assert b"disable" in pyc
