@@ -12,7 +12,8 @@ import storage
 
 
 class App:
-    """`timer`: a `timer.Timer` (or a fake); `tabs`: one of `tabs.py`'s adapters."""
+    """`timer`: a `timer.Timer` (or a fake); `tabs`: one of `tabs.py`'s adapters;
+    `renewals`: a `tabs.RenewalTurns` (or a fake), so that open tabs renew one at a time."""
 
     def __init__(
         self,
@@ -26,6 +27,7 @@ class App:
         timer=None,
         tabs=None,
         url_fragment=None,
+        renewals=None,
     ):
         self.state = session.initial_state(config, home_url)
         # None: unknown, so wait for Lock to parse the URL before deciding.
@@ -37,6 +39,7 @@ class App:
         self.clock = clock
         self.timer = timer
         self.tabs = tabs
+        self.renewals = renewals  # a `tabs.RenewalTurns`; None renews at once
         self.halted = False
         self._effects = {
             session.STORE: self._store,
@@ -111,7 +114,20 @@ class App:
         self.lock.get_profile(access_token, self.dispatch)
 
     def _check_session(self, access_token):
-        self.lock.check_session(access_token, self.dispatch)
+        if self.renewals is None:
+            self.lock.check_session(access_token, self.dispatch)
+            return
+
+        def start(finished):
+            def answered(event):
+                try:
+                    self.dispatch(event)  # stores the fresh tokens before the next tab's turn
+                finally:
+                    finished()
+
+            self.lock.check_session(access_token, answered)
+
+        self.renewals.renew(access_token, start)
 
     def _show_unverified(self, value):
         profile, notice = value

@@ -8,6 +8,8 @@
 
 Either way the rules see one event, `session.other_tab(stored)`. The adapters receive the
 JS objects they use (`window`, a channel), so this module imports no `js`.
+
+`RenewalTurns` keeps the tabs from renewing the same session at once (Web Locks).
 """
 
 import json
@@ -16,6 +18,10 @@ import session
 import storage
 
 CHANNEL = "pyscript-auth0-session"
+RENEWAL_LOCK = "pyscript-auth0-session-renewal"
+# The longest a tab keeps the others waiting: longer than a silent renewal can take
+# (`lock_client.CHECK_SESSION_TIMEOUT_MS`), so only a tab that never hears back hits it.
+RENEWAL_HOLD_MS = 15000
 SHARED_KINDS = ("localStorage", "lockr")  # kinds whose writes reach other tabs by themselves
 
 
@@ -125,3 +131,73 @@ def create(kind, window, store, create_proxy, is_none):
     if is_none(channel_class):
         return NoTabs()
     return Broadcast(channel_class.new(CHANNEL), store, create_proxy, is_none)
+
+
+def _nothing():
+    pass
+
+
+class RenewalTurns:
+    """One silent renewal at a time across the app's tabs, over the Web Locks API.
+
+    Every tab plans its renewal from the same token expiry, so open tabs would all ask the
+    tenant at the same moment. Each tab waits for its turn under one lock instead; when its
+    turn comes and storage no longer holds the session it meant to renew, another tab has
+    renewed (or ended) it and this tab hears of that like of any other change, so it asks
+    nothing. Without `navigator.locks` (not a secure context, an older browser) each tab
+    renews at once, as before.
+    """
+
+    def __init__(self, window, store, create_proxy, is_none):
+        navigator = getattr(window, "navigator", None)
+        locks = None if is_none(navigator) else getattr(navigator, "locks", None)
+        self._locks = None if is_none(locks) else locks
+        self._window = window
+        self._store = store
+        self._waiting = None  # (access_token, start) until this tab's turn comes
+        self._release = None  # resolves the promise that holds the lock
+        self._hold_timer = None
+        # One set of proxies for the page's life: a tab renews a few times a day at most.
+        self._on_turn = create_proxy(self._turn)
+        self._on_hold = create_proxy(self._hold)
+        self._on_refused = create_proxy(self._refused)
+        self._on_hold_limit = create_proxy(self._finished)
+
+    def renew(self, access_token, start):
+        """Call `start(finished)` on this tab's turn (at once without Web Locks), unless the
+        stored session is no longer `access_token`'s by then. `start` must call
+        `finished()` once the renewal has been answered and its result stored."""
+        if self._locks is None:
+            start(_nothing)
+            return
+        self._waiting = (access_token, start)
+        self._locks.request(RENEWAL_LOCK, self._on_turn).catch(self._on_refused)
+
+    def _turn(self, *args):
+        if self._waiting is None:
+            return None
+        if self._store.get("access_token") != self._waiting[0]:
+            self._waiting = None
+            return None  # nothing to hold: the lock goes to the next tab at once
+        return self._window.Promise.new(self._on_hold)
+
+    def _hold(self, resolve, *rest):
+        self._release = resolve
+        self._hold_timer = self._window.setTimeout(self._on_hold_limit, RENEWAL_HOLD_MS)
+        _, start = self._waiting
+        self._waiting = None
+        start(self._finished)
+
+    def _finished(self, *args):
+        release, self._release = self._release, None
+        if self._hold_timer is not None:
+            self._window.clearTimeout(self._hold_timer)
+            self._hold_timer = None
+        if release is not None:
+            release()
+
+    def _refused(self, *args):
+        # The browser would not grant the lock (e.g. a sandboxed frame): renew without it.
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            waiting[1](_nothing)

@@ -1,5 +1,5 @@
 """Expiry while the page is open: silent renewal with `checkSession` before the tokens run out,
-`login_required` logs out, a failed renewal is retried.
+`login_required` logs out, a failed renewal is retried, open tabs renew once between them.
 
 The tenant issues short-lived tokens (`PUT /_dev/lifetimes`) so renewal comes within seconds;
 the tests wait on storage and the DOM, never on a fixed sleep. The session is issued through
@@ -160,3 +160,34 @@ def test_a_session_ending_with_the_id_token_is_renewed_by_it(
     load_with_stored(page, stack, values)
     expect_session(page, "logged-in")
     wait_for_new_id_token(page, values["id_token"])
+
+
+# Both tabs' renewal lead is the configured one (not half of what is left when each took the
+# session on), so both plan it for the same moment: 6 s before the tokens' end.
+SAME_MOMENT = 6
+NO_RENEWAL_LOCK = """async () => {
+  const { held, pending } = await navigator.locks.query();
+  return [...held, ...pending].every((lock) => lock.name !== "pyscript-auth0-session-renewal");
+}"""
+
+
+def test_open_tabs_renew_the_session_once(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    stack.admin("PUT", "lifetimes", json={"id_token": LIFETIME, "access_token": LIFETIME})
+    site_config["renewBeforeSeconds"] = SAME_MOMENT
+    values = issue_in_browser(page, stack, site_config["clientId"])
+    tabs = (page, page.context.new_page())
+    for tab in tabs:
+        load_past_locks_own_check(tab, stack, values)
+        expect_session(tab, "logged-in")
+    stack.admin("DELETE", "requests")
+    for tab in tabs:
+        wait_for_new_id_token(tab, values["id_token"])
+    for tab in tabs:  # each tab has had its turn under the renewal lock
+        tab.wait_for_function(NO_RENEWAL_LOCK, timeout=RENEWED)
+    assert silent_authorize_calls(stack) == [200]
+    for tab in tabs:
+        expect(tab.locator("body")).to_have_attribute("data-session", "logged-in")
+        expect(tab.locator("#profile-name")).to_have_text(stack.user.name)
+        expect(tab.locator("#notice")).to_be_hidden()

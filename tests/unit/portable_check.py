@@ -117,6 +117,61 @@ assert s.login_response_in("#access_token=a&state=b") and not s.login_response_i
 state, fx = s.step(s.initial_state({}), s.page_loaded({}, False), NOW)
 assert fx == [(s.SHOW_LOGGED_OUT, "")]
 
+
+# Two tabs' renewals under one Web Lock: the second finds fresh tokens stored and asks nothing.
+class Held:
+    def __init__(self, executor):
+        self.done = []
+        executor(lambda *a: self.done.append(True), None)
+
+
+class Locks:
+    def __init__(self):
+        self.waiting = []
+
+    def request(self, name, callback):
+        self.waiting.append(callback)
+        return self
+
+    def catch(self, callback):
+        return self
+
+
+class Navigator:
+    def __init__(self, locks):
+        self.locks = locks
+
+
+class Window:
+    def __init__(self, locks):
+        self.navigator = Navigator(locks)
+        self.Promise = self
+        self.timers = []
+
+    def new(self, executor):
+        return Held(executor)
+
+    def setTimeout(self, callback, ms):
+        self.timers.append(callback)
+        return len(self.timers)
+
+    def clearTimeout(self, handle):
+        pass
+
+
+locks, shared = Locks(), storage.MemoryStorage()
+shared.set("access_token", "at")
+asked = []
+for _ in range(2):
+    turns = tabs.RenewalTurns(Window(locks), shared, lambda f: f, lambda v: v is None)
+    turns.renew("at", asked.append)
+first = locks.waiting.pop(0)(None)
+assert len(asked) == 1 and isinstance(first, Held) and first.done == []
+shared.set("access_token", "at2")
+asked.pop()()
+assert first.done == [True]
+assert locks.waiting.pop(0)(None) is None and asked == []
+
 options = lock_client.lock_options({"domain": "http://localhost:1", "clientId": "c"}, "http://a")
 assert options["overrides"]["__token_issuer"] == "http://localhost:1/"
 assert lock_client.failure_kind(503) == s.SERVER

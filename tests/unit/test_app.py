@@ -19,6 +19,8 @@ from unit_support import (
     FakeClock,
     FakeDocument,
     FakeLock,
+    FakeLocks,
+    FakePromise,
     FakeWebStorage,
     FakeWindow,
     Obj,
@@ -47,6 +49,7 @@ class Page:
         channels: FakeChannels | None = None,
         url_fragment: str | None = None,
         lock_later: bool = False,
+        locks: FakeLocks | None = None,
     ) -> None:
         self.doc = FakeDocument()
         self.lock = FakeLock()
@@ -60,6 +63,9 @@ class Page:
             deferred, ready = lock_client.DeferredLock(), client
             self.lock_ran = lambda: deferred.attach(ready)
             client = deferred
+        if locks is not None:  # Web Locks, shared by the tabs of one browser
+            self.window.navigator = Obj(locks=locks)
+            self.window.Promise = FakePromise
         self.view = View(self.doc)
         self.store = store if store is not None else storage.WebStorage(web, is_none)
         if channels is not None:
@@ -78,6 +84,7 @@ class Page:
             timer=Timer(self.window, self.proxies),
             tabs=tabs.create(kind, self.window, self.store, self.proxies, is_none),
             url_fragment=url_fragment,
+            renewals=tabs.RenewalTurns(self.window, self.store, self.proxies, is_none),
         )
         for element_id, event in (
             ("btn-login", session.login_clicked),
@@ -281,6 +288,70 @@ def test_the_page_renews_before_expiry_and_logs_out_on_login_required() -> None:
     assert page.session == "logged-out"
     assert web.items == {}
     assert page.doc.elements["notice"].textContent == session.NOTICES[session.ENDED]
+
+
+def two_tabs_due_for_renewal(locks: FakeLocks) -> tuple[FakeWebStorage, Page, Page]:
+    """Two logged-in tabs of one browser whose renewal timers have both fired."""
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(exp=NOW + 3600), NOW + 7200)
+    one = logged_in_page(web, clock, locks=locks)
+    two = logged_in_page(web, clock, locks=locks)
+    one.window.advance(3600 - 60)
+    two.window.advance(0)
+    return web, one, two
+
+
+def storage_events(tab: Page) -> None:
+    for key in session.KEYS:
+        tab.window.fire("storage", Obj(key=key))
+    tab.window.advance(0.05)
+
+
+def test_open_tabs_renew_the_session_once() -> None:
+    web, one, two = two_tabs_due_for_renewal(FakeLocks())
+    assert len(one.lock.session_callbacks) == 1
+    assert two.lock.session_callbacks == []  # waiting for its turn
+    fresh = id_token(exp=NOW + 7140, iat=NOW + 3540, name="Ada King")
+    _, callback = one.lock.session_callbacks.pop()
+    callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
+    assert web.items["access_token"] == "at-2"
+    # Its turn came after the first tab had stored fresh tokens: it asks nothing ...
+    assert ("checkSession",) not in two.lock.calls
+    storage_events(two)  # ... and takes them on like any change from another tab
+    assert two.session == "logged-in"
+    assert two.lock.calls.count(("getProfile", "at")) == 1  # no new /userinfo either
+    two.window.advance(3600)  # its next renewal is planned from the fresh tokens
+    assert len(two.lock.session_callbacks) == 1
+
+
+def test_the_next_tab_renews_when_the_first_could_not() -> None:
+    web, one, two = two_tabs_due_for_renewal(FakeLocks())
+    _, callback = one.lock.session_callbacks.pop()
+    callback(Obj(error="timeout", description="Timeout during executing web_message"))
+    assert web.items["access_token"] == "at"
+    assert len(two.lock.session_callbacks) == 1  # its turn: the session is still the old one
+    fresh = id_token(exp=NOW + 7140, iat=NOW + 3540)
+    _, callback = two.lock.session_callbacks.pop()
+    callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
+    assert web.items["access_token"] == "at-2"
+    assert two.doc.elements["notice"].textContent == ""
+
+
+def test_a_tab_that_never_hears_back_lets_the_next_one_renew() -> None:
+    _, one, two = two_tabs_due_for_renewal(FakeLocks())
+    assert two.lock.session_callbacks == []
+    one.window.advance(tabs.RENEWAL_HOLD_MS / 1000)
+    assert len(two.lock.session_callbacks) == 1
+
+
+@pytest.mark.parametrize("locks", [None, FakeLocks(refuse=True)], ids=["no-web-locks", "refused"])
+def test_without_web_locks_each_tab_renews_by_itself(locks: FakeLocks | None) -> None:
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(exp=NOW + 3600), NOW + 7200)
+    pages = [logged_in_page(web, clock, locks=locks) for _ in range(2)]
+    pages[0].window.advance(3600 - 60)
+    pages[1].window.advance(0)
+    assert [len(p.lock.session_callbacks) for p in pages] == [1, 1]
 
 
 def test_a_profile_cache_spares_the_tenant_on_reload() -> None:

@@ -249,6 +249,89 @@ class FakeWindow:
             handler(event)
 
 
+class FakePromise:
+    """A JS promise, settled synchronously: `FakePromise.new(executor)` as `Promise.new`."""
+
+    def __init__(self) -> None:
+        self.state = "pending"
+        self.value: Any = None
+        self._callbacks: list[tuple[str, Any]] = []
+
+    @classmethod
+    def new(cls, executor: Any) -> FakePromise:
+        promise = cls()
+        executor(promise.resolve, promise.reject)
+        return promise
+
+    def resolve(self, value: Any = None) -> None:
+        self._settle("fulfilled", value)
+
+    def reject(self, reason: Any = None) -> None:
+        self._settle("rejected", reason)
+
+    def _settle(self, state: str, value: Any) -> None:
+        if self.state != "pending":
+            return
+        self.state, self.value = state, value
+        for wanted, callback in self._callbacks:
+            if wanted == state:
+                callback(value)
+        self._callbacks = []
+
+    def then(self, callback: Any) -> FakePromise:
+        return self._on("fulfilled", callback)
+
+    def catch(self, callback: Any) -> FakePromise:
+        return self._on("rejected", callback)
+
+    def _on(self, state: str, callback: Any) -> FakePromise:
+        if self.state == state:
+            callback(self.value)
+        elif self.state == "pending":
+            self._callbacks.append((state, callback))
+        return self
+
+
+class FakeLocks:
+    """`navigator.locks` of one browser: exclusive locks, granted in the order asked for. A
+    lock is held until the promise its callback returned settles (at once for any other
+    value). `refuse` makes every request fail, as in a frame without lock access."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        self.refuse = refuse
+        self.held: set[str] = set()
+        self.queues: dict[str, list[tuple[Any, FakePromise]]] = {}
+        self.granted = 0
+
+    def request(self, name: str, callback: Any) -> FakePromise:
+        done = FakePromise()
+        if self.refuse:
+            done.reject(Obj(name="SecurityError"))
+            return done
+        self.queues.setdefault(name, []).append((callback, done))
+        self._grant(name)
+        return done
+
+    def _grant(self, name: str) -> None:
+        queue = self.queues.get(name)
+        if name in self.held or not queue:
+            return
+        callback, done = queue.pop(0)
+        self.held.add(name)
+        self.granted += 1
+        result = callback(Obj(name=name, mode="exclusive"))
+
+        def release(value: Any = None) -> None:
+            self.held.discard(name)
+            done.resolve(value)
+            self._grant(name)
+
+        if isinstance(result, FakePromise):
+            result.then(release).catch(release)
+        else:
+            release(result)
+
+
 class FakeChannels:
     """BroadcastChannel: every channel made here hears the others' messages (not its own)."""
 
