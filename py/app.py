@@ -125,7 +125,10 @@ class App:
                 finally:
                     finished()
 
-            self.lock.check_session(access_token, answered)
+            try:
+                self.lock.check_session(access_token, answered)
+            except Exception as exc:  # a renewal that cannot even start is a failed one
+                answered(session.renewal_failed("", str(exc), access_token))
 
         self.renewals.renew(access_token, start)
 

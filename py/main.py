@@ -80,7 +80,7 @@ async def start():
         home_url=site_url,
         timer=Timer(browser, create_proxy),
         tabs=tabs.create(kind, browser, store, create_proxy, is_none),
-        renewals=tabs.RenewalTurns(browser, store, create_proxy, is_none),
+        renewals=tabs.renewal_turns(kind, browser, store, create_proxy, is_none),
         url_fragment=str(window.location.hash),
     )
     for element_id, event in (

@@ -144,24 +144,32 @@ class RenewalTurns:
     tenant at the same moment. Each tab waits for its turn under one lock instead; when its
     turn comes and storage no longer holds the session it meant to renew, another tab has
     renewed (or ended) it and this tab hears of that like of any other change, so it asks
-    nothing. Without `navigator.locks` (not a secure context, an older browser) each tab
-    renews at once, as before.
+    nothing. Without `navigator.locks` (not a secure context, an older browser), or when the
+    browser refuses the lock, each tab renews by itself.
+
+    `settle_ms`: how long a turn waits for another tab's change to reach this tab's storage
+    before it renews. 0 where the tabs share one storage (`localStorage`, Lockr); for the kinds
+    whose changes come by `BroadcastChannel`, the message of the tab before can arrive just
+    after this tab's turn.
     """
 
-    def __init__(self, window, store, create_proxy, is_none):
+    def __init__(self, window, store, create_proxy, is_none, settle_ms=0):
         navigator = getattr(window, "navigator", None)
         locks = None if is_none(navigator) else getattr(navigator, "locks", None)
         self._locks = None if is_none(locks) else locks
         self._window = window
         self._store = store
-        self._waiting = None  # (access_token, start) until this tab's turn comes
-        self._release = None  # resolves the promise that holds the lock
-        self._hold_timer = None
+        self._settle_ms = settle_ms
+        self._waiting = None  # (access_token, start) from renew() until its turn comes
+        self._turns = 0  # numbers the turns: an answer after its turn ended releases nothing
+        self._holding = None  # (turn, access_token, start, resolve) while holding the lock
+        self._timers = []  # the hold limit and the settle wait of the turn held
         # One set of proxies for the page's life: a tab renews a few times a day at most.
         self._on_turn = create_proxy(self._turn)
         self._on_hold = create_proxy(self._hold)
-        self._on_refused = create_proxy(self._refused)
-        self._on_hold_limit = create_proxy(self._finished)
+        self._on_settled = create_proxy(self._settled)
+        self._on_hold_limit = create_proxy(self._hold_limit)
+        self._on_rejected = create_proxy(self._rejected)
 
     def renew(self, access_token, start):
         """Call `start(finished)` on this tab's turn (at once without Web Locks), unless the
@@ -171,33 +179,68 @@ class RenewalTurns:
             start(_nothing)
             return
         self._waiting = (access_token, start)
-        self._locks.request(RENEWAL_LOCK, self._on_turn).catch(self._on_refused)
+        self._locks.request(RENEWAL_LOCK, self._on_turn).catch(self._on_rejected)
+
+    def _renewed_elsewhere(self, access_token):
+        return self._store.get("access_token") != access_token
 
     def _turn(self, *args):
-        if self._waiting is None:
-            return None
-        if self._store.get("access_token") != self._waiting[0]:
-            self._waiting = None
+        waiting, self._waiting = self._waiting, None
+        if waiting is None or self._renewed_elsewhere(waiting[0]):
             return None  # nothing to hold: the lock goes to the next tab at once
+        self._turns += 1
+        self._holding = (self._turns, waiting[0], waiting[1], None)
         return self._window.Promise.new(self._on_hold)
 
     def _hold(self, resolve, *rest):
-        self._release = resolve
-        self._hold_timer = self._window.setTimeout(self._on_hold_limit, RENEWAL_HOLD_MS)
-        _, start = self._waiting
-        self._waiting = None
-        start(self._finished)
+        """The executor of the promise that holds the lock until `_release`."""
+        turn, access_token, start, _ = self._holding
+        self._holding = (turn, access_token, start, resolve)
+        # The tab never keeps the others waiting for long, even if its renewal never answers.
+        self._timers.append(self._window.setTimeout(self._on_hold_limit, RENEWAL_HOLD_MS))
+        if self._settle_ms:
+            self._timers.append(self._window.setTimeout(self._on_settled, self._settle_ms))
+        else:
+            self._start(turn)
 
-    def _finished(self, *args):
-        release, self._release = self._release, None
-        if self._hold_timer is not None:
-            self._window.clearTimeout(self._hold_timer)
-            self._hold_timer = None
-        if release is not None:
-            release()
+    def _settled(self, *args):
+        if self._holding is None:
+            return
+        turn, access_token = self._holding[0], self._holding[1]
+        if self._renewed_elsewhere(access_token):
+            self._release(turn)
+        else:
+            self._start(turn)
 
-    def _refused(self, *args):
-        # The browser would not grant the lock (e.g. a sandboxed frame): renew without it.
+    def _start(self, turn):
+        start = self._holding[2]
+        try:
+            start(lambda: self._release(turn))
+        except Exception:
+            self._release(turn)
+            raise
+
+    def _hold_limit(self, *args):
+        if self._holding is not None:
+            self._release(self._holding[0])
+
+    def _release(self, turn):
+        if self._holding is None or self._holding[0] != turn:
+            return  # that turn has ended already (the hold limit)
+        resolve = self._holding[3]
+        self._holding = None
+        while self._timers:
+            self._window.clearTimeout(self._timers.pop())
+        resolve()
+
+    def _rejected(self, reason=None, *rest):
+        # Refused before the turn came (e.g. a frame without lock access): renew without it.
         waiting, self._waiting = self._waiting, None
         if waiting is not None:
             waiting[1](_nothing)
+
+
+def renewal_turns(kind, window, store, create_proxy, is_none):
+    """The `RenewalTurns` for storage `kind`: a turn waits for a broadcast change to arrive."""
+    settle_ms = 0 if kind in SHARED_KINDS else StorageEvents.SETTLE_MS
+    return RenewalTurns(window, store, create_proxy, is_none, settle_ms)

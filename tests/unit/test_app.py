@@ -298,6 +298,7 @@ def two_tabs_due_for_renewal(locks: FakeLocks) -> tuple[FakeWebStorage, Page, Pa
     two = logged_in_page(web, clock, locks=locks)
     one.window.advance(3600 - 60)
     two.window.advance(0)
+    locks.run()
     return web, one, two
 
 
@@ -307,41 +308,119 @@ def storage_events(tab: Page) -> None:
     tab.window.advance(0.05)
 
 
+FRESH = Obj(idToken=id_token(exp=NOW + 7140, iat=NOW + 3540), accessToken="at-2", expiresIn=7200)
+
+
 def test_open_tabs_renew_the_session_once() -> None:
-    web, one, two = two_tabs_due_for_renewal(FakeLocks())
+    locks = FakeLocks()
+    web, one, two = two_tabs_due_for_renewal(locks)
     assert len(one.lock.session_callbacks) == 1
     assert two.lock.session_callbacks == []  # waiting for its turn
-    fresh = id_token(exp=NOW + 7140, iat=NOW + 3540, name="Ada King")
     _, callback = one.lock.session_callbacks.pop()
-    callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
+    callback(None, FRESH)
     assert web.items["access_token"] == "at-2"
+    locks.run()
     # Its turn came after the first tab had stored fresh tokens: it asks nothing ...
     assert ("checkSession",) not in two.lock.calls
+    assert locks.held == set()
     storage_events(two)  # ... and takes them on like any change from another tab
     assert two.session == "logged-in"
     assert two.lock.calls.count(("getProfile", "at")) == 1  # no new /userinfo either
-    two.window.advance(3600)  # its next renewal is planned from the fresh tokens
+    two.window.advance(3541)  # its next renewal is planned from the fresh tokens
+    locks.run()
     assert len(two.lock.session_callbacks) == 1
 
 
 def test_the_next_tab_renews_when_the_first_could_not() -> None:
-    web, one, two = two_tabs_due_for_renewal(FakeLocks())
+    locks = FakeLocks()
+    web, one, two = two_tabs_due_for_renewal(locks)
     _, callback = one.lock.session_callbacks.pop()
     callback(Obj(error="timeout", description="Timeout during executing web_message"))
     assert web.items["access_token"] == "at"
+    locks.run()
     assert len(two.lock.session_callbacks) == 1  # its turn: the session is still the old one
-    fresh = id_token(exp=NOW + 7140, iat=NOW + 3540)
     _, callback = two.lock.session_callbacks.pop()
-    callback(None, Obj(idToken=fresh, accessToken="at-2", expiresIn=7200))
+    callback(None, FRESH)
     assert web.items["access_token"] == "at-2"
     assert two.doc.elements["notice"].textContent == ""
 
 
 def test_a_tab_that_never_hears_back_lets_the_next_one_renew() -> None:
-    _, one, two = two_tabs_due_for_renewal(FakeLocks())
-    assert two.lock.session_callbacks == []
+    locks = FakeLocks()
+    web, one, two = two_tabs_due_for_renewal(locks)
     one.window.advance(tabs.RENEWAL_HOLD_MS / 1000)
+    locks.run()
     assert len(two.lock.session_callbacks) == 1
+    _, callback = one.lock.session_callbacks.pop()
+    callback(None, FRESH)  # the first tab's answer comes at last: it is still taken
+    assert web.items["access_token"] == "at-2"
+
+
+def turns_over_fake_locks(kind: str = "localStorage") -> tuple[Any, FakeWindow, Any]:
+    """A tab's RenewalTurns over fake Web Locks, its window and its store (holding "at")."""
+    window = FakeWindow(FakeClock())
+    window.navigator, window.Promise = Obj(locks=FakeLocks()), FakePromise
+    store = storage.WebStorage(FakeWebStorage(), is_none)
+    store.set("access_token", "at")
+    return tabs.renewal_turns(kind, window, store, Proxies(), is_none), window, store
+
+
+def test_a_late_answer_ends_no_later_turn() -> None:
+    turns, window, _ = turns_over_fake_locks()
+    first: list[Any] = []
+    turns.renew("at", first.append)
+    window.navigator.locks.run()
+    window.advance(tabs.RENEWAL_HOLD_MS / 1000)  # released by the hold limit
+    second: list[Any] = []
+    turns.renew("at", second.append)
+    window.navigator.locks.run()
+    assert len(second) == 1
+    first[0]()  # the first renewal's answer, long after its turn
+    assert window.navigator.locks.held == {tabs.RENEWAL_LOCK}
+    second[0]()
+    assert window.navigator.locks.held == set()
+
+
+def test_a_renewal_that_cannot_start_is_a_failed_one() -> None:
+    locks = FakeLocks()
+    web, clock = FakeWebStorage(), FakeClock()
+    save_session(web, id_token(exp=NOW + 3600), NOW + 7200)
+    one = logged_in_page(web, clock, locks=locks)
+
+    def broken(options: Any, callback: Any) -> None:
+        raise RuntimeError("Lock is gone")
+
+    one.lock.checkSession = broken  # type: ignore[method-assign]
+    one.window.advance(3600 - 60)
+    locks.run()
+    assert one.session == "logged-in"
+    assert "Could not reach the login server" in one.doc.elements["notice"].textContent
+    assert locks.held == set()  # the next tab's turn is not held up
+
+
+def test_logging_out_while_waiting_for_the_turn_asks_nothing() -> None:
+    locks = FakeLocks()
+    web, one, two = two_tabs_due_for_renewal(locks)
+    two.doc.elements["btn-logout"].click()
+    _, callback = one.lock.session_callbacks.pop()
+    callback(None, FRESH)  # the first tab renews, then hears of the logout
+    locks.run()
+    assert ("checkSession",) not in two.lock.calls
+
+
+def test_a_broadcast_change_arriving_just_after_the_turn_is_waited_for() -> None:
+    turns, window, store = turns_over_fake_locks("sessionStorage")
+    started: list[Any] = []
+    turns.renew("at", started.append)
+    window.navigator.locks.run()
+    assert started == []  # the other tab's message may still be on its way ...
+    store.set("access_token", "at-2")  # ... and here it is
+    window.advance(tabs.StorageEvents.SETTLE_MS / 1000)
+    assert started == [] and window.navigator.locks.held == set()
+    turns.renew("at-2", started.append)
+    window.navigator.locks.run()
+    window.advance(tabs.StorageEvents.SETTLE_MS / 1000)
+    assert len(started) == 1
 
 
 @pytest.mark.parametrize("locks", [None, FakeLocks(refuse=True)], ids=["no-web-locks", "refused"])
@@ -351,6 +430,8 @@ def test_without_web_locks_each_tab_renews_by_itself(locks: FakeLocks | None) ->
     pages = [logged_in_page(web, clock, locks=locks) for _ in range(2)]
     pages[0].window.advance(3600 - 60)
     pages[1].window.advance(0)
+    if locks is not None:
+        locks.run()
     assert [len(p.lock.session_callbacks) for p in pages] == [1, 1]
 
 

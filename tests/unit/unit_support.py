@@ -293,30 +293,39 @@ class FakePromise:
 
 
 class FakeLocks:
-    """`navigator.locks` of one browser: exclusive locks, granted in the order asked for. A
-    lock is held until the promise its callback returned settles (at once for any other
-    value). `refuse` makes every request fail, as in a frame without lock access."""
+    """`navigator.locks` of one browser: exclusive locks, granted in the order asked for. As in
+    a browser, nothing happens inside `request`: `run()` stands for the tasks that follow, in
+    which the next waiting callback is called (or, with `refuse`, as in a frame without lock
+    access, every request is rejected). A lock is held until the promise its callback returned
+    settles, at once for any other value."""
 
     def __init__(self, refuse: bool = False) -> None:
         self.refuse = refuse
         self.held: set[str] = set()
-        self.queues: dict[str, list[tuple[Any, FakePromise]]] = {}
+        self.queue: list[tuple[str, Any, FakePromise]] = []
         self.granted = 0
 
     def request(self, name: str, callback: Any) -> FakePromise:
         done = FakePromise()
-        if self.refuse:
-            done.reject(Obj(name="SecurityError"))
-            return done
-        self.queues.setdefault(name, []).append((callback, done))
-        self._grant(name)
+        self.queue.append((name, callback, done))
         return done
 
-    def _grant(self, name: str) -> None:
-        queue = self.queues.get(name)
-        if name in self.held or not queue:
-            return
-        callback, done = queue.pop(0)
+    def run(self) -> None:
+        progress = True
+        while progress:
+            progress = False
+            for entry in list(self.queue):
+                name, callback, done = entry
+                if self.refuse:
+                    self.queue.remove(entry)
+                    done.reject(Obj(name="SecurityError"))
+                    progress = True
+                elif name not in self.held:
+                    self.queue.remove(entry)
+                    self._grant(name, callback, done)
+                    progress = True
+
+    def _grant(self, name: str, callback: Any, done: FakePromise) -> None:
         self.held.add(name)
         self.granted += 1
         result = callback(Obj(name=name, mode="exclusive"))
@@ -324,7 +333,6 @@ class FakeLocks:
         def release(value: Any = None) -> None:
             self.held.discard(name)
             done.resolve(value)
-            self._grant(name)
 
         if isinstance(result, FakePromise):
             result.then(release).catch(release)
