@@ -57,6 +57,7 @@ CHROMIUM_ARGS = [
 
 
 def free_port() -> int:
+    """A loopback port free now, for a server of another process (which binds it later)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -76,28 +77,35 @@ def chromium_executable(playwright: Any) -> str | None:
 
 
 class BackgroundServer:
-    """An ASGI app served by uvicorn on a loopback port from a daemon thread."""
+    """An ASGI app served by uvicorn on a loopback port from a daemon thread.
 
-    def __init__(self, app: Any, port: int) -> None:
-        self.port = port
-        self.url = f"http://localhost:{port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=asyncio.run, args=(self._server.serve(),))
-        self._thread.daemon = True
+    The port is bound when the server is made, before `start(app)`: the URLs that name it can
+    go into the apps' configuration first, and no other process can take the port meanwhile
+    (as it could between looking a free port up and binding it).
+    """
 
-    def start(self) -> BackgroundServer:
+    def __init__(self) -> None:
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self.port: int = self._socket.getsockname()[1]
+        self.url = f"http://localhost:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, app: Any) -> BackgroundServer:
+        config = uvicorn.Config(app, log_level="warning")
+        server = self._server = uvicorn.Server(config)
+        serving = server.serve(sockets=[self._socket])
+        self._thread = threading.Thread(target=asyncio.run, args=(serving,), daemon=True)
         self._thread.start()
-        started = threading.Event()
         for _ in range(500):
-            if self._server.started:
-                started.set()
-                break
+            if server.started:
+                return self
             self._thread.join(0.01)
-        if not started.is_set():
-            raise RuntimeError(f"server on port {self.port} did not start")
-        return self
+        raise RuntimeError(f"server on port {self.port} did not start")
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(10)
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(10)
+        self._socket.close()

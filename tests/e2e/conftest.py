@@ -25,7 +25,7 @@ from pages import issue_session
 
 import serve
 from devtenant import TenantConfig, create_app
-from serving import CHROMIUM_ARGS, BackgroundServer, chromium_executable, free_port
+from serving import CHROMIUM_ARGS, BackgroundServer, chromium_executable
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -133,13 +133,12 @@ def site_config_store() -> dict[str, Any]:
 def stack(site_config_store: dict[str, Any]) -> Iterator[Stack]:
     if not (serve.VENDOR_DIR / "lock" / "lock.js").is_file():
         pytest.fail("front-end assets are not built: run `npm ci && npm run build`")
-    site_port, tenant_port = free_port(), free_port()
-    app_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
-    tenant_config = TenantConfig.default(issuer_base=tenant_url, app_origin=app_url)
-    site_config_store.update(serve.dev_tenant_config(tenant_url))
-    tenant = BackgroundServer(create_app(tenant_config), tenant_port).start()
+    site, tenant = BackgroundServer(), BackgroundServer()
+    tenant_config = TenantConfig.default(issuer_base=tenant.url, app_origin=site.url)
+    site_config_store.update(serve.dev_tenant_config(tenant.url))
+    tenant.start(create_app(tenant_config))
     link = SlowLink(serve.create_site_app(lambda: site_config_store))
-    site = BackgroundServer(link, site_port).start()
+    site.start(link)
     yield Stack(site, tenant, tenant_config.users[0], link)
     site.stop()
     tenant.stop()

@@ -25,7 +25,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from devtenant import TenantConfig, create_app
-from serving import BackgroundServer, free_port
+from serving import BackgroundServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.interpreter_agnostic]  # Lock alone, no app Python
 
@@ -75,11 +75,11 @@ def static_site(tenant_url: str) -> Starlette:
 def plain() -> Iterator[PlainSite]:
     if not (VENDOR / "lock" / "lock.js").is_file():
         pytest.fail("Lock is not bundled: run `npm ci && npm run build`")
-    site_port, tenant_port = free_port(), free_port()
-    site_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
+    site, tenant = BackgroundServer(), BackgroundServer()
+    site_url, tenant_url = site.url, tenant.url
     config = TenantConfig.default(issuer_base=tenant_url, app_origin=site_url)
-    tenant = BackgroundServer(create_app(config), tenant_port).start()
-    site = BackgroundServer(static_site(tenant_url), site_port).start()
+    tenant.start(create_app(config))
+    site.start(static_site(tenant_url))
     with httpx2.Client(base_url=tenant_url, timeout=10) as http:
         yield PlainSite(site_url, tenant_url, http)
     site.stop()

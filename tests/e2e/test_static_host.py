@@ -65,11 +65,11 @@ def static_site(
     host_root = tmp_path / "host"
     site = host_root / request.param
     shutil.copytree(serve.DIST_DIR, site)
-    site_port, tenant_port = free_port(), free_port()
-    host_url, tenant_url = f"http://localhost:{site_port}", f"http://localhost:{tenant_port}"
+    site_port, tenant = free_port(), BackgroundServer()  # the site's server is another process
+    host_url, tenant_url = f"http://localhost:{site_port}", tenant.url
     site_url = f"{host_url}/{request.param}"
     tenant_config = tenant_for(tenant_url, site_url)
-    tenant = BackgroundServer(create_app(tenant_config), tenant_port).start()
+    tenant.start(create_app(tenant_config))
     (site / "auth0-config.json").write_text(
         json.dumps(
             {
