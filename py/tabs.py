@@ -154,28 +154,40 @@ class RenewalTurns:
     """
 
     def __init__(self, window, store, create_proxy, is_none, settle_ms=0):
-        navigator = getattr(window, "navigator", None)
-        locks = None if is_none(navigator) else getattr(navigator, "locks", None)
-        self._locks = None if is_none(locks) else locks
         self._window = window
         self._store = store
+        self._create_proxy = create_proxy
+        self._is_none = is_none
         self._settle_ms = settle_ms
+        self._locks = None  # found at the first renewal: nothing of this runs at start-up
         self._waiting = None  # (access_token, start) from renew() until its turn comes
         self._turns = 0  # numbers the turns: an answer after its turn ended releases nothing
         self._holding = None  # (turn, access_token, start, resolve) while holding the lock
         self._timers = []  # the hold limit and the settle wait of the turn held
-        # One set of proxies for the page's life: a tab renews a few times a day at most.
-        self._on_turn = create_proxy(self._turn)
-        self._on_hold = create_proxy(self._hold)
-        self._on_settled = create_proxy(self._settled)
-        self._on_hold_limit = create_proxy(self._hold_limit)
-        self._on_rejected = create_proxy(self._rejected)
+
+    def _find_locks(self):
+        """`navigator.locks` or False; then one set of proxies for the page's life (a tab
+        renews a few times a day at most)."""
+        is_none = self._is_none
+        navigator = getattr(self._window, "navigator", None)
+        locks = None if is_none(navigator) else getattr(navigator, "locks", None)
+        if is_none(locks):
+            return False
+        proxy = self._create_proxy
+        self._on_turn = proxy(self._turn)
+        self._on_hold = proxy(self._hold)
+        self._on_settled = proxy(self._settled)
+        self._on_hold_limit = proxy(self._hold_limit)
+        self._on_rejected = proxy(self._rejected)
+        return locks
 
     def renew(self, access_token, start):
         """Call `start(finished)` on this tab's turn (at once without Web Locks), unless the
         stored session is no longer `access_token`'s by then. `start` must call
         `finished()` once the renewal has been answered and its result stored."""
         if self._locks is None:
+            self._locks = self._find_locks()
+        if self._locks is False:
             start(_nothing)
             return
         self._waiting = (access_token, start)
