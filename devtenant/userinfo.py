@@ -39,5 +39,7 @@ async def userinfo(request: Request) -> Response:
     user = tenant.store.user_by_id(str(claims.get("sub", "")))
     if user is None:
         return _unauthorized("The user no longer exists")
+    if user.blocked:  # as at login and on every token grant
+        return _unauthorized("The user is blocked")
     body = {"sub": user.user_id, **profile_claims(tenant, user, str(claims.get("scope", "")))}
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

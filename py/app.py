@@ -103,7 +103,10 @@ class App:
         self._announce()
 
     def _store_profile(self, text):
-        storage.save_profile(self.store, text)
+        try:
+            storage.save_profile(self.store, text)
+        except Exception:  # only a cache: a full storage must not break a working session
+            return
         self._announce()
 
     def _clear(self, value):
@@ -114,10 +117,6 @@ class App:
         self.lock.get_profile(access_token, self.dispatch)
 
     def _check_session(self, access_token):
-        if self.renewals is None:
-            self.lock.check_session(access_token, self.dispatch)
-            return
-
         def start(finished):
             def answered(event):
                 try:
@@ -130,7 +129,10 @@ class App:
             except Exception as exc:  # a renewal that cannot even start is a failed one
                 answered(session.renewal_failed("", str(exc), access_token))
 
-        self.renewals.renew(access_token, start)
+        if self.renewals is None:
+            start(lambda: None)
+        else:
+            self.renewals.renew(access_token, start)
 
     def _show_unverified(self, value):
         profile, notice = value

@@ -49,8 +49,8 @@ def lock_options(config, site_url, null=None):
 
 
 def failure_kind(status_code):
-    """The failure kind (see `session`) for an HTTP status, or None for no answer."""
-    if status_code is None:
+    """The failure kind (see `session`) for an HTTP status; no status (None, 0): no answer."""
+    if status_code is None or status_code == 0:
         return session.NETWORK
     if status_code in (401, 403):
         return session.UNAUTHORIZED
@@ -58,8 +58,6 @@ def failure_kind(status_code):
         return session.RATE_LIMITED
     if 500 <= status_code <= 599:
         return session.SERVER
-    if status_code == 0:
-        return session.NETWORK
     return session.INVALID
 
 

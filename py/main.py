@@ -37,7 +37,7 @@ def open_storage(config):
     kind = storage.kind_from_config(config)
     try:
         store = storage.create(kind, window, is_none)
-        store.get("id_token")  # a blocked storage throws on first use
+        store.get(session.ID_TOKEN)  # a blocked storage throws on first use
         return kind, store
     except Exception:
         if kind == "lockr" and is_none(getattr(window, "Lockr", None)):

@@ -194,7 +194,7 @@ class RenewalTurns:
         self._locks.request(RENEWAL_LOCK, self._on_turn).catch(self._on_rejected)
 
     def _renewed_elsewhere(self, access_token):
-        return self._store.get("access_token") != access_token
+        return self._store.get(session.ACCESS_TOKEN) != access_token
 
     def _turn(self, *args):
         waiting, self._waiting = self._waiting, None

@@ -110,6 +110,14 @@ def test_userinfo_refuses_a_token_whose_user_was_deleted(
     assert response.status_code == 401
 
 
+def test_userinfo_refuses_a_token_whose_user_was_blocked(flow: Flow, client: TestClient) -> None:
+    access_token = flow.login_tokens()["access_token"]
+    assert client.patch(f"/_dev/users/{ADA}", json={"blocked": True}).status_code == 200
+    response = userinfo(client, access_token)
+    assert response.status_code == 401
+    assert "blocked" in response.text
+
+
 def test_userinfo_refuses_a_token_signed_by_another_tenant(flow: Flow, client: TestClient) -> None:
     from devtenant import create_app
 

@@ -435,6 +435,25 @@ def test_without_web_locks_each_tab_renews_by_itself(locks: FakeLocks | None) ->
     assert [len(p.lock.session_callbacks) for p in pages] == [1, 1]
 
 
+class CacheRefusingStorage(FakeWebStorage):
+    """A full storage: the session's keys fit, the profile cache does not."""
+
+    def setItem(self, key: str, value: Any) -> None:
+        if key == "profile_cache":
+            raise RuntimeError("QuotaExceededError")
+        super().setItem(key, value)
+
+
+def test_a_profile_cache_the_browser_refuses_leaves_the_session_working() -> None:
+    web, clock = CacheRefusingStorage(), FakeClock()
+    save_session(web, id_token(exp=NOW + 3600), NOW + 7200)
+    page = logged_in_page(web, clock, config={"profileCacheSeconds": 30})
+    assert "profile_cache" not in web.items
+    assert page.doc.elements["notice"].textContent == ""
+    page.window.advance(3600 - 60)  # the renewal timer was still set
+    assert len(page.lock.session_callbacks) == 1
+
+
 def test_a_profile_cache_spares_the_tenant_on_reload() -> None:
     web, clock = FakeWebStorage(), FakeClock()
     save_session(web, id_token(), NOW + 7200)
