@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import mimetypes
 import os
@@ -179,6 +180,44 @@ def _file_response(request: Request, path: Path) -> Response:
     return response
 
 
+def current_interpreters(
+    vendor_dir: Path, py_dir: Path, stale: Callable[[str, str], None] = lambda name, url: None
+) -> dict[str, dict[str, Any]]:
+    """vendor/interpreters.json for py/ as it is now.
+
+    An interpreter whose early start writes the app's modules as bytecode lists their sources
+    ("compiled": sha256 by page URL) and boot.js then leaves them out of PyScript's files. Once one
+    of those sources differs from what the build compiled (py/ is served live), the bundle would
+    run the old code: that interpreter gets no bundle, so PyScript fetches every source, and
+    `stale(interpreter, url)` is told which one changed.
+    """
+    interpreters = built_interpreters(vendor_dir)
+    for name, entry in interpreters.items():
+        compiled = entry.get("compiled", {})
+        changed = [url for url, digest in compiled.items() if _source_digest(py_dir, url) != digest]
+        if changed:
+            stale(name, changed[0])
+            bundle = entry.pop("bytecode")
+            del entry["compiled"]
+            entry["fetchpreload"] = [url for url in entry["fetchpreload"] if url != bundle]
+    return interpreters
+
+
+def _source_digest(py_dir: Path, url: str) -> str | None:
+    path = _inside(py_dir, url.removeprefix("./py/"))
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+
+
+def _json_response(request: Request, data: Any) -> Response:
+    """`data` as JSON that browsers revalidate (ETag -> 304), as the static files are."""
+    body = json.dumps(data, indent=2).encode()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+    headers = {"Cache-Control": REVALIDATE, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
 def create_site_app(
     config: dict[str, Any] | Callable[[], dict[str, Any]],
     web_dir: Path = WEB_DIR,
@@ -190,12 +229,25 @@ def create_site_app(
     `config` is the auth0-config.json content, or a function returning it (tests change it).
     """
     current_config = config if callable(config) else (lambda: config)
+    told: set[tuple[str, str]] = set()
+
+    def stale(interpreter: str, url: str) -> None:
+        if (interpreter, url) not in told:
+            told.add((interpreter, url))
+            print(
+                f"{url} changed since the build: {interpreter} compiles py/ in the page "
+                "until `npm run build` compiles it again",
+                file=sys.stderr,
+                flush=True,
+            )
 
     async def auth0_config(request: Request) -> Response:
         return JSONResponse(current_config(), headers={"Cache-Control": REVALIDATE})
 
     async def files(request: Request) -> Response:
         relative = request.path_params["path"] or "index.html"
+        if relative == "vendor/interpreters.json" and (vendor_dir / "interpreters.json").is_file():
+            return _json_response(request, current_interpreters(vendor_dir, py_dir, stale))
         if relative.startswith("vendor/"):
             root, relative = vendor_dir, relative.removeprefix("vendor/")
         elif relative.startswith("py/"):

