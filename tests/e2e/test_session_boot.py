@@ -249,6 +249,13 @@ def test_micropython_without_its_bytecode_bundle_says_so_on_the_page(
     expect_start_error(page, text)
 
 
+SPINNER_TIMING = """() => {
+  const [turn] = document.querySelector("#loading .spinner").getAnimations();
+  const { delay, iterations } = turn.effect.getTiming();
+  return { delay, iterations: Number.isFinite(iterations) ? iterations : null };
+}"""
+
+
 def test_a_start_up_file_that_stalls_is_reported_on_the_loading_line(
     page: Page, stack: Any
 ) -> None:
@@ -259,6 +266,10 @@ def test_a_start_up_file_that_stalls_is_reported_on_the_loading_line(
     page.goto(stack.app_url + "/")
     line = page.locator("#loading .loading-text")
     expect(line).to_have_text("Starting Python and checking your session…")
+    expect(page.locator("#loading .spinner")).to_be_visible()
+    # The ring turns once the start has taken a second (web/app.css: frames cost a busy page).
+    timing = page.evaluate(SPINNER_TIMING)
+    assert timing == {"delay": 1000, "iterations": None}  # JSON has no Infinity
     page.wait_for_function("() => globalThis.sessionAppConfig !== undefined")  # boot.js is waiting
     page.clock.run_for(16_000)
     expect(line).to_contain_text("taking longer than usual")
