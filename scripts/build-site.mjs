@@ -147,7 +147,8 @@ async function vendorPyscript() {
     if (gone) fail(`@pyscript/core/dist/${f} imports ${gone}, which is bundled into core.js`);
     emit(`vendor/pyscript/${f}`, data);
   }
-  emit("vendor/pyscript/core.js", await bundlePyscriptStart(dist, start));
+  const bundled = await bundlePyscriptStart(dist, start);
+  emit("vendor/pyscript/core.js", classicScriptOf(bundled.source, "core.js", PYSCRIPT_GLOBAL, bundled.exports));
 }
 
 // `from "./x.js"` and `import "./x.js"`: the chunks a chunk needs before it runs.
@@ -207,11 +208,14 @@ async function bundlePyscriptStart(dist, start) {
     legalComments: "eof",
     charset: "utf8",
     write: false,
+    metafile: true,
+    outdir: "out", // names the output in the metafile; nothing is written
     logLevel: "warning",
     plugins: [leaves],
   });
   if (result.errors.length) fail(`esbuild failed for @pyscript/core: ${result.errors[0].text}`);
-  return result.outputFiles[0].contents;
+  const [output] = Object.values(result.metafile.outputs);
+  return { source: result.outputFiles[0].text, exports: output.exports };
 }
 
 // vendor/pyodide: the stock runtime, where a naive set-up would copy it (the benchmark's
@@ -496,18 +500,26 @@ const onlyKeys = (options, allowed) => Object.keys(options).every((key) => allow
 // on top: all of its functions are compiled with it and kept in the cache, not only the top
 // level. Warm logged-in Pyodide, bench/ab.py, 4 profiles, 16 visits: -345 ms paired; warm
 // logged-out MicroPython -40 ms (bench/README.md). The wrappers run it on a page; in Node or a
-// worker they import the module, which stays beside it.
+// worker they import the module, which stays beside it. PyScript's bundled start (core.js) is
+// written the same way, its top-level awaits inside the async function: boot.js runs it (warm
+// logged-out MicroPython -24 and -28 ms paired).
 const CLASSIC_URL = "__classicScriptURL";
 const PYODIDE_CLASSIC = "pyodide.asm.js";
 const PYODIDE_GLOBAL = "__pyodideRuntime";
 const MICROPYTHON_CLASSIC = "micropython.js";
 const MICROPYTHON_GLOBAL = "__micropythonRuntime";
+// PyScript's start (vendor/pyscript/core.js) likewise: boot.js runs it and awaits this global.
+const PYSCRIPT_GLOBAL = "__pyscriptCore";
 
 async function classicScript(file, global) {
-  const source = readInput(file).toString();
-  if (source.includes(CLASSIC_URL)) fail(`${file} already names ${CLASSIC_URL}`);
   const built = await esbuild.build({ entryPoints: [file], write: false, metafile: true, logLevel: "silent" });
-  const expected = Object.values(built.metafile.outputs)[0].exports.toSorted();
+  const expected = Object.values(built.metafile.outputs)[0].exports;
+  return classicScriptOf(readInput(file).toString(), file, global, expected);
+}
+
+// `source`, an ES module exporting `expected` (names), as a classic script.
+function classicScriptOf(source, file, global, expected) {
+  if (source.includes(CLASSIC_URL)) fail(`${file} already names ${CLASSIC_URL}`);
   const exported = new Map();
   const body = source
     .replace(/(^|[;}])export\s+default\s+([\w$]+)\s*;/g, (_, before, id) => {
@@ -518,19 +530,28 @@ async function classicScript(file, global) {
       exported.set(id, id);
       return before + declaration;
     })
+    // esbuild's bundles end in one `export{local as name,...};`
+    .replace(/(^|[;}])export\s*\{([^}]*)\}\s*;?/g, (_, before, list) => {
+      for (const item of list.split(",").map((entry) => entry.trim()).filter(Boolean)) {
+        const [id, name = id] = item.split(/\s+as\s+/);
+        exported.set(name, id);
+      }
+      return before;
+    })
     .replaceAll("import.meta.url", CLASSIC_URL);
   const found = [...exported.keys()].toSorted();
-  if (found.join() !== expected.join()) {
+  if (found.join() !== expected.toSorted().join()) {
     fail(`${file}: exports ${expected.join(", ")}, but the build found ${found.join(", ") || "none"}`);
   }
-  if (/\bimport\.meta\b/.test(body)) fail(`${file} uses import.meta beyond import.meta.url`);
+  if (/\bimport\.meta\s*\./.test(body)) fail(`${file} uses import.meta beyond import.meta.url`);
   const exports = [...exported].map(([name, id]) => `${name}: ${id}`).join(", ");
-  // A function, not the script's top level: strict, as a module is, with its names its own.
+  // A function, not the script's top level: strict, as a module is, with its names its own, and
+  // async, for a module's top-level awaits.
   const script = `//# allFunctionsCalledOnLoad
 globalThis.${global} = (async function () {
 "use strict";
 const ${CLASSIC_URL} = document.currentScript.src;
-${body}
+${body.replace(/\bimport\.meta\b/g, `({ url: ${CLASSIC_URL} })`)}
 return { ${exports} };
 }).call(undefined);
 `;

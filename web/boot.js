@@ -9,7 +9,7 @@
 // ./vendor/interpreters.json: the tuned ones sit in folders named by their content, so the
 // browser keeps them without asking again. `preload` starts the downloads the interpreter would
 // only ask for one after another (module -> module -> stdlib); PyScript's start is one file,
-// vendor/pyscript/core.js, which the page preloads. The wasm is left to the interpreter, whose
+// vendor/pyscript/core.js (a classic script), which the page preloads. The wasm is left to the interpreter, whose
 // streaming compile keeps V8's code cache working on repeat visits. The tuned modules export
 // `prestart()`: the interpreter starts loading at once, while PyScript is still loading, and
 // PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
@@ -24,24 +24,29 @@ function interpreterNamed(interpreters, name) {
 
 const body = document.body;
 
+// PyScript's start bundled by the build as a classic script (the page preloads it): Chromium
+// keeps a classic script's compiled code between visits, never a module's.
+const PYSCRIPT = "./vendor/pyscript/core.js";
+
+// Runs the classic script at `src`; resolves once it has run. Scripts added together run in
+// the order they were added, each as soon as it and those before it are in.
+function runScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.async = false;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`${src} did not load`));
+    document.head.append(script);
+  });
+}
+
 // Runs the preloaded session scripts (Lock from index.html, Lockr from `preloadLockr`), in page
 // order; resolves once all have run. Python must not use them before: py/main.py awaits
 // `sessionScripts()`. (The interpreter's own script is preloaded too; its module runs it.)
 function runPreloadedScripts() {
   const links = document.querySelectorAll('link[rel="preload"][as="script"][data-session-script]');
-  const urls = [...links].map((link) => link.href);
-  const ran = urls.map(
-    (src) =>
-      new Promise((resolve, reject) => {
-        const script = document.createElement("script");
-        script.src = src;
-        script.async = false; // run in insertion order, each as soon as it and those before are in
-        script.onload = resolve;
-        script.onerror = () => reject(new Error(`${src} did not load`));
-        document.head.append(script);
-      }),
-  );
-  return Promise.all(ran);
+  return Promise.all([...links].map((link) => runScript(link.href)));
 }
 
 // The scripts run once, on the first call: from boot.js while a slow interpreter loads, or
@@ -285,7 +290,8 @@ async function boot() {
   body.append(script);
   await started;
   try {
-    await import("./vendor/pyscript/core.js");
+    await runScript(PYSCRIPT);
+    await globalThis.__pyscriptCore; // its start, run as a module's top level would be
   } catch (error) {
     throw new Error(`PyScript did not load (${error.message})`);
   }

@@ -153,7 +153,10 @@ def run_python(
     serve_page(
         page,
         url,
-        '<script type="module" src="/vendor/pyscript/core.js"></script></head><body>'
+        # PyScript's start as the build writes it, a classic script: deferred, as a module would
+        # be, so that it runs once the page's Python script is in the document (PyScript reads
+        # its config from there).
+        '<script defer src="/vendor/pyscript/core.js"></script></head><body>'
         '<p id="out">loading</p>'
         f'<script type="py" config="{config}">\n'
         "import json\n"

@@ -73,7 +73,14 @@ def test_scripts_and_styles_are_local(page: Page) -> None:
         for tag, attrs in page.tags
         if tag == "link" and attrs.get("rel") == "preload" and attrs.get("as") == "script"
     ]
-    assert preloaded == ["./vendor/lock/lock.js"]  # Lockr: by boot.js, only where configured
+    # Lock and PyScript's start; Lockr: by boot.js, only where configured
+    assert preloaded == ["./vendor/lock/lock.js", "./vendor/pyscript/core.js"]
+    session_scripts = [
+        attrs["href"]
+        for tag, attrs in page.tags
+        if tag == "link" and "data-session-script" in attrs
+    ]
+    assert session_scripts == ["./vendor/lock/lock.js"]  # what sessionScripts() runs
 
 
 def test_csp_meta_has_the_minimum_pyscript_needs(page: Page) -> None:

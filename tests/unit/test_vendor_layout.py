@@ -133,6 +133,11 @@ def test_pyscript_starts_from_one_file_and_loads_the_rest_on_demand() -> None:
     core = (pyscript / "core.js").read_text()
     assert re.search(r'\bfrom\s*"\./', core) is None
     assert 'import("./zip-' in core
+    # A classic script, as the runtimes' are (Chromium keeps its compiled code between visits):
+    # boot.js runs it and awaits the promise of PyScript's exports it sets.
+    assert core.startswith("//# allFunctionsCalledOnLoad\nglobalThis.__pyscriptCore = (async ")
+    assert "import.meta" not in core and re.search(r"(^|[;}])export\s*[{\w]", core) is None
+    assert "hooks: " in core and "whenDefined: " in core
     for module in sorted(pyscript.glob("*.js")):
         for name in re.findall(r'(?:\bfrom|\bimport)\s*\(?"\./([\w.-]+\.js)"', module.read_text()):
             assert name != "core.js", module.name
