@@ -154,36 +154,6 @@ def test_a_script_that_cannot_load_is_reported_instead_of_hanging(
 
 
 @pytest.mark.interpreter_agnostic
-@pytest.mark.parametrize(
-    "status, body",
-    [(404, b"gone"), (200, b"\xff\xff\xff\x7fnot a bundle")],
-    ids=["missing", "garbled"],
-)
-def test_tuned_pyodide_starts_without_its_bytecode_bundle(
-    page: Page,
-    stack: Any,
-    site_config: dict[str, Any],
-    browser_problems: Any,
-    status: int,
-    body: bytes,
-) -> None:
-    """The bundle only saves compiling: without a usable one, Python compiles from source."""
-    site_config["interpreter"] = "pyodide"
-    bundle = serve.built_interpreters()["pyodide"]["pycache"].removeprefix(".")
-    browser_problems.allow(r"status of 404")
-    warnings: list[str] = []
-    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
-    page.route(
-        "**" + bundle,
-        lambda route: route.fulfill(
-            status=status, body=body, content_type="application/octet-stream"
-        ),
-    )
-    open_logged_out(page, stack.app_url)
-    assert [w for w in warnings if bundle in w and "compiles from source" in w], warnings
-
-
-@pytest.mark.interpreter_agnostic
 @pytest.mark.parametrize("edited", [False, True], ids=["as-built", "edited-since"])
 def test_micropython_imports_the_app_from_its_bytecode_unless_py_changed(
     page: Page, stack: Any, site_config: dict[str, Any], tmp_path: Any, edited: bool
@@ -220,33 +190,42 @@ def test_micropython_imports_the_app_from_its_bytecode_unless_py_changed(
 
 
 @pytest.mark.interpreter_agnostic
+@pytest.mark.parametrize("interpreter", ["pyodide", "micropython"])
 @pytest.mark.parametrize(
-    "status, body, text",
-    [(404, b"gone", "bytecode.bin: HTTP 404"), (200, b"\xff\xff\xff\x7fno", "not a bundle")],
+    "status, body",
+    [(404, b"gone"), (200, b"\xff\xff\xff\x7fnot a bundle")],
     ids=["missing", "garbled"],
 )
-def test_micropython_without_its_bytecode_bundle_says_so_on_the_page(
+def test_a_bytecode_bundle_that_cannot_be_read(
     page: Page,
     stack: Any,
     site_config: dict[str, Any],
     browser_problems: Any,
+    interpreter: str,
     status: int,
     body: bytes,
-    text: str,
 ) -> None:
-    """The bundle stands in for the app's sources, which boot.js no longer hands PyScript: without
-    it the page cannot start, and says why instead of hanging."""
-    site_config["interpreter"] = "micropython"
-    bundle = serve.built_interpreters()["micropython"]["bytecode"].removeprefix(".")
+    """Pyodide's bundle only saves compiling: without a usable one, Python compiles from source.
+    MicroPython's stands in for the app's sources, which boot.js then no longer hands PyScript:
+    without it the page cannot start, and says why instead of hanging."""
+    site_config["interpreter"] = interpreter
+    entry = serve.built_interpreters()[interpreter]
+    bundle = (entry.get("pycache") or entry["bytecode"]).removeprefix(".")
     browser_problems.allow(r"status of 404|bytecode\.bin")
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     page.route(
         "**" + bundle,
         lambda route: route.fulfill(
             status=status, body=body, content_type="application/octet-stream"
         ),
     )
-    page.goto(stack.app_url + "/")
-    expect_start_error(page, text)
+    if interpreter == "pyodide":
+        open_logged_out(page, stack.app_url)
+        assert [w for w in warnings if bundle in w and "compiles from source" in w], warnings
+    else:
+        page.goto(stack.app_url + "/")
+        expect_start_error(page, "HTTP 404" if status == 404 else "is not a bundle of files")
 
 
 SPINNER_TIMING = """() => {
