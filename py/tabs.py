@@ -148,9 +148,8 @@ class RenewalTurns:
     browser refuses the lock, each tab renews by itself.
 
     `settle_ms`: how long a turn waits for another tab's change to reach this tab's storage
-    before it renews. 0 where the tabs share one storage (`localStorage`, Lockr); for the kinds
-    whose changes come by `BroadcastChannel`, the message of the tab before can arrive just
-    after this tab's turn.
+    before it renews: the message of the tab before (`BroadcastChannel`), or its localStorage
+    write, can arrive just after this tab's turn has begun.
     """
 
     def __init__(self, window, store, create_proxy, is_none, settle_ms=0):
@@ -253,6 +252,8 @@ class RenewalTurns:
 
 
 def renewal_turns(kind, window, store, create_proxy, is_none):
-    """The `RenewalTurns` for storage `kind`: a turn waits for a broadcast change to arrive."""
-    settle_ms = 0 if kind in SHARED_KINDS else StorageEvents.SETTLE_MS
-    return RenewalTurns(window, store, create_proxy, is_none, settle_ms)
+    """The `RenewalTurns` for storage `kind`: a turn waits for the tab before's change to
+    arrive. A broadcast one (sessionStorage, memory) comes as a message; a localStorage write
+    too reaches another tab's renderer a moment later (Chromium keeps a copy per process), so
+    a turn taken at once could still read the tokens the tab before has just renewed."""
+    return RenewalTurns(window, store, create_proxy, is_none, StorageEvents.SETTLE_MS)

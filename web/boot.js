@@ -1,18 +1,18 @@
 // Starts the Python app: reads auth0-config.json, starts the interpreter it names, adds the
 // PyScript tag for py/main.py and loads PyScript; runs Lock, and Lockr where the session is kept
-// with it (`sessionScripts`). Any
-// failure before Python has decided the session is shown on the page (data-session="error")
-// instead of leaving it loading forever.
+// with it (`sessionScripts`). Any failure before Python has decided the session is shown on the
+// page (data-session="error") instead of leaving it loading forever.
 
 // One PyScript config (./pyscript.json: which modules to load) serves every interpreter; the
 // interpreter module is added here. The build lists each interpreter's files in
 // ./vendor/interpreters.json: the tuned ones sit in folders named by their content, so the
 // browser keeps them without asking again. `preload` starts the downloads the interpreter would
-// only ask for one after another (module -> module -> stdlib); PyScript's start is one file,
-// vendor/pyscript/core.js (a classic script), which the page preloads. The wasm is left to the interpreter, whose
-// streaming compile keeps V8's code cache working on repeat visits. The tuned modules export
-// `prestart()`: the interpreter starts loading at once, while PyScript is still loading, and
-// PyScript is handed that same load (scripts/build-site.mjs, "boot.js may start...").
+// only ask for one after another (module -> module -> stdlib); PyScript's start is one classic
+// script, vendor/pyscript/core.js, which the page preloads. The wasm is left to the
+// interpreter, whose streaming compile keeps V8's code cache working on repeat visits. The
+// tuned modules export `prestart()`: the interpreter starts loading at once, while PyScript is
+// still loading, and PyScript is handed that same load (scripts/build-site.mjs, "boot.js may
+// start...").
 const MAIN = "./py/main.py";
 
 // The interpreter auth0-config.json names; undefined for any other name, inherited ones
@@ -28,13 +28,13 @@ const body = document.body;
 // keeps a classic script's compiled code between visits, never a module's.
 const PYSCRIPT = "./vendor/pyscript/core.js";
 
-// Runs the classic script at `src`; resolves once it has run. Scripts added together run in
-// the order they were added, each as soon as it and those before it are in.
-function runScript(src) {
+// Runs the classic script at `src`; resolves once it has run. `inOrder`: after the scripts
+// added before it with `inOrder`, each as soon as it and those before it are in.
+function runScript(src, inOrder = false) {
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");
     script.src = src;
-    script.async = false;
+    script.async = !inOrder;
     script.onload = resolve;
     script.onerror = () => reject(new Error(`${src} did not load`));
     document.head.append(script);
@@ -46,7 +46,7 @@ function runScript(src) {
 // `sessionScripts()`. (The interpreter's own script is preloaded too; its module runs it.)
 function runPreloadedScripts() {
   const links = document.querySelectorAll('link[rel="preload"][as="script"][data-session-script]');
-  return Promise.all([...links].map((link) => runScript(link.href)));
+  return Promise.all([...links].map((link) => runScript(link.href, true)));
 }
 
 // The scripts run once, on the first call: from boot.js while a slow interpreter loads, or
@@ -241,7 +241,8 @@ function pyscriptFiles(pyscriptConfig) {
 // (interpreters.json "compiled": the app's modules, by page URL, for MicroPython).
 function withoutCompiled(pyscriptConfig, compiled = {}) {
   const files = pyscriptConfig.files || {};
-  const kept = Object.entries(files).filter(([key]) => !Object.hasOwn(compiled, expandFiles(files, key)));
+  const compiledAway = ([key]) => Object.hasOwn(compiled, expandFiles(files, key));
+  const kept = Object.entries(files).filter((entry) => !compiledAway(entry));
   return { ...pyscriptConfig, files: Object.fromEntries(kept) };
 }
 
