@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -187,6 +188,71 @@ def test_micropython_imports_the_app_from_its_bytecode_unless_py_changed(
         assert page.locator("body").get_attribute("data-edited") is None
         assert sources == ["/py/main.py"]
         assert len(bundles) == 1
+
+
+# Run by the app's own MicroPython once the page has decided: a second script with the app
+# script's config shares its interpreter. The bundle's pyscript/__init__ imports a submodule
+# when one of its names is first asked for (scripts/lazy_pyscript_init.py).
+LAZY_PACKAGE_CHECK = """
+import json, sys
+import pyscript
+from pyscript import document
+before = sorted(name for name in sys.modules if name.startswith("pyscript."))
+from pyscript import HTML
+from pyscript import display, when, Event, storage, Storage, WebSocket, web
+try:
+    pyscript.no_such_name
+    missing = "found"
+except AttributeError:
+    missing = "AttributeError"
+document.body.dataset.lazyCheck = json.dumps({
+    "file": pyscript.__file__,
+    "before": before,
+    "kinds": [
+        type(v).__name__ for v in (HTML, display, when, Event, storage, Storage, WebSocket, web)
+    ],
+    "display": display is pyscript.display and display is sys.modules["pyscript.display"].display,
+    "missing": missing,
+})
+"""
+
+ADD_SCRIPT_LIKE_THE_APPS = """(code) => {
+  const app = document.querySelector('script[type="mpy"]');
+  const script = document.createElement("script");
+  script.type = "mpy";
+  script.setAttribute("config", app.getAttribute("config"));
+  script.textContent = code;
+  document.body.append(script);
+}"""
+
+
+@pytest.mark.interpreter_agnostic
+def test_micropython_imports_pyscript_submodules_when_their_names_are_asked_for(
+    page: Page, stack: Any, site_config: dict[str, Any]
+) -> None:
+    """PyScript's own start and the app's imports leave display, events, storage, websocket and
+    workers unimported; every name the package re-exports still imports, the right object."""
+    site_config["interpreter"] = "micropython"
+    open_logged_out(page, stack.app_url)
+    page.evaluate(ADD_SCRIPT_LIKE_THE_APPS, LAZY_PACKAGE_CHECK)
+    expect(page.locator("body[data-lazy-check]")).to_have_count(1, timeout=30_000)
+    result = json.loads(page.locator("body").get_attribute("data-lazy-check") or "")
+    assert result["file"].startswith("/bytecode/pyscript/__init__")
+    for module in ("display", "events", "storage", "websocket", "workers"):
+        assert f"pyscript.{module}" not in result["before"]
+    assert "pyscript.context" in result["before"]
+    assert result["kinds"] == [
+        "type",
+        "function",
+        "function",
+        "type",
+        "generator",
+        "type",
+        "type",
+        "module",
+    ]
+    assert result["display"] is True
+    assert result["missing"] == "AttributeError"
 
 
 @pytest.mark.interpreter_agnostic
