@@ -38,10 +38,11 @@ def check_against_file(config: TenantConfig, args: argparse.Namespace) -> None:
     if args.app_origin is not None:
         raise ConfigError("--app-origin has no effect with --config: list the app in its clients")
     issuer = urlsplit(config.issuer)
-    if issuer.hostname in ("localhost", "127.0.0.1") and issuer.port != args.port:
+    port = issuer.port or (443 if issuer.scheme == "https" else 80)
+    if issuer.hostname in ("localhost", "127.0.0.1") and port != args.port:
         raise ConfigError(
             f"{args.config} names the issuer {config.issuer} but the tenant would listen on port "
-            f"{args.port}: pass --port {issuer.port} or change issuer_base"
+            f"{args.port}: pass --port {port} or change issuer_base"
         )
 
 

@@ -275,11 +275,10 @@ class LocalHostOnlyMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    error = {404: "not_found", 405: "method_not_allowed"}.get(status, "invalid_request")
-    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error"
-    return oauth_error(status, error, str(detail))
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Routing's own errors (no such path, wrong method) in the OAuth error shape."""
+    error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "invalid_request")
+    return oauth_error(exc.status_code, error, str(exc.detail))
 
 
 def create_app(

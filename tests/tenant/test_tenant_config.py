@@ -143,16 +143,25 @@ def test_cli_options_follow_the_contract() -> None:
 
 
 @pytest.mark.parametrize(
-    ("flags", "message"),
+    ("issuer", "flags", "message"),
     [
-        (["--port", "9001"], "pass --port 8001 or change issuer_base"),
-        (["--port", "8001", "--app-origin", "http://localhost:3000"], "no effect with --config"),
+        ("http://localhost:8001", ["--port", "9001"], "pass --port 8001 or change issuer_base"),
+        ("http://localhost", ["--port", "9001"], "pass --port 80 or change issuer_base"),
+        (
+            "http://localhost:8001",
+            ["--port", "8001", "--app-origin", "http://localhost:3000"],
+            "no effect with --config",
+        ),
     ],
 )
 def test_flags_a_config_file_would_override_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], flags: list[str], message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    issuer: str,
+    flags: list[str],
+    message: str,
 ) -> None:
-    data = {"issuer_base": "http://localhost:8001", "clients": [{"client_id": "a"}]}
+    data = {"issuer_base": issuer, "clients": [{"client_id": "a"}]}
     assert main(["--config", str(write(tmp_path, data)), *flags]) == 2
     assert message in capsys.readouterr().err
 
