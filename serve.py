@@ -292,7 +292,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--storage", choices=["localStorage", "lockr", "sessionStorage", "memory"])
     parser.add_argument("--logout", choices=["local", "federated"])
-    parser.add_argument("--interpreter", choices=["pyodide", "micropython", "pyodide-stock"])
+    parser.add_argument(
+        "--interpreter", choices=["pyodide", "micropython", "pyodide-snapshot", "pyodide-stock"]
+    )
     parser.add_argument("--db", help="dev tenant user store (SQLite file); default: in memory")
     return parser.parse_args(argv)
 

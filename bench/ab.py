@@ -36,6 +36,7 @@ from bench.run import (  # noqa: E402
     Profile,
     ServerProcess,
     bench_tenant_config,
+    keep_snapshot,
     login,
     serve_apps,
     stored_session,
@@ -67,7 +68,7 @@ def serve_builds(roots: list[str], ports: list[int], tenant_port: int, interpret
 
 
 def first_visit(
-    profile: Profile, origin: str, visitor: str, user: SeedUser
+    profile: Profile, origin: str, visitor: str, user: SeedUser, interpreter: str
 ) -> tuple[dict[str, str], str | None]:
     """A profile's first visit, and its login when the visitor is logged in: (seed, error)."""
     with profile.open(origin) as (page, net, console):
@@ -79,6 +80,9 @@ def first_visit(
         _, error = login(page, user.email, user.password)
         if error:
             return {}, f"login failed: {error}"
+        error = keep_snapshot(page, interpreter)
+        if error:
+            return {}, error
         return stored_session(page), None
 
 
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             for k in range(args.profiles):
                 for arm, origin in enumerate(origins):
                     profile = Profile(pw, executable, Path(tmp) / f"{'ab'[arm]}{k}", link)
-                    seed, error = first_visit(profile, origin, args.visitor, user)
+                    seed, error = first_visit(profile, origin, args.visitor, user, args.interpreter)
                     if error:
                         print(f"{'AB'[arm]}: {error}", file=sys.stderr)
                         return 1

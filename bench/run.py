@@ -78,6 +78,7 @@ class Variant:
 
 VARIANTS = (
     Variant("pyodide", "Pyodide tuned", "/", "pyodide"),
+    Variant("snapshot", "Pyodide snapshot", "/", "pyodide-snapshot"),
     Variant("stock", "Pyodide stock", "/", "pyodide-stock", compressed=False),
     Variant("micropython", "MicroPython", "/", "micropython"),
     Variant("js", "JS baseline", BASELINE_PATH, None),
@@ -453,6 +454,29 @@ def login(page: Page, email: str, password: str) -> tuple[float | None, str | No
     return marks["origin"] + shown - clicked, None
 
 
+# Resolves true once the browser keeps the Pyodide memory snapshot for the next visit: the page
+# has stored it, or started from it (fast.mjs marks either); false after `ms`.
+SNAPSHOT_KEPT = """(ms) => new Promise((resolve) => {
+  const done = (kept) => { observer.disconnect(); clearTimeout(timer); resolve(kept); };
+  const marks = ["pyodide-snapshot: kept", "pyodide-snapshot: restored"];
+  const observer = new PerformanceObserver((list) => {
+    if (marks.some((name) => list.getEntriesByName(name).length)) done(true);
+  });
+  const timer = setTimeout(done, ms, false);
+  observer.observe({ type: "mark", buffered: true });
+})"""
+
+
+def keep_snapshot(page: Page, interpreter: str | None) -> str | None:
+    """A visitor who returns had stayed long enough for the page to keep its snapshot: wait for
+    that on the pages that keep one. An error message when it was not kept."""
+    if interpreter != "pyodide-snapshot":
+        return None
+    if page.evaluate(SNAPSHOT_KEPT, 20_000):
+        return None
+    return "the page did not keep its Pyodide snapshot within 20 s"
+
+
 def stored_session(page: Page) -> dict[str, str]:
     return page.evaluate("() => Object.assign({}, localStorage)")
 
@@ -505,6 +529,8 @@ def measure(
             err = f"  ({result.login_error})" if result.login_error else ""
             print(f"  {variant.key:12} {link.key:9} {'login':16} {login_note}{err}", flush=True)
             session = stored_session(page) if result.login_ms is not None else None
+            if session is not None:
+                result.login_error = keep_snapshot(page, variant.interpreter)
         if session is not None:
             # Seeded again: Chromium may not have flushed localStorage to disk at close.
             with returning.open(origin, seed=session) as (page, net, console):
@@ -632,6 +658,11 @@ def targets(table: dict[str, Any]) -> list[dict[str, Any]]:
     check(
         "Pyodide tuned / stock, warm logged-in (loopback) <= 1/3",
         [("loopback/warm/logged-in", "pyodide", "stock")],
+        1 / 3,
+    )
+    check(
+        "Pyodide snapshot (opt-in) / stock, warm logged-in (loopback) <= 1/3",
+        [("loopback/warm/logged-in", "snapshot", "stock")],
         1 / 3,
     )
     check(

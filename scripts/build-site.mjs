@@ -98,7 +98,7 @@ function emitContentAddressed(name, files) {
 const interpreters = {};
 
 function vendorInterpreters() {
-  for (const name of ["pyodide", "pyodide-stock", "micropython"]) {
+  for (const name of ["pyodide", "pyodide-snapshot", "pyodide-stock", "micropython"]) {
     if (!interpreters[name]) fail(`no interpreter entry for ${name}`);
   }
   emit("vendor/interpreters.json", `${JSON.stringify(interpreters, null, 2)}\n`);
@@ -651,53 +651,144 @@ async function load(options = {}) {
   if (version !== BUILT_FOR) {
     throw new Error(\`fast.mjs was built for Pyodide \${BUILT_FOR}, found \${version}: rebuild the site\`);
   }
-  const { pycache, ...settings } = options;
+  const { pycache, snapshot, ...settings } = options;
   const custom = settings.stdLibURL !== undefined;
   const bytecode = pycache ? fetchPycache(pycache) : null;
+  const kept = snapshot && !custom ? keptSnapshot(snapshot) : null;
   // Pyodide would import pyodide.asm.mjs itself; \`createPyodideModule\` hands it the same
   // function from the classic script (an experimental option of loadPyodide). Awaited first:
   // handed over as a promise, loadPyodide asks for the wasm before the script has arrived, and
   // the page decided later (bench/README.md).
   const asm = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
-  const pyodide = await loadStock({
+  const stock = {
     ...settings,
     createPyodideModule: asm.default,
     indexURL: HERE,
     stdLibURL: settings.stdLibURL ?? START_STDLIB,
-  });
+  };
+  const stored = await kept;
+  const restored = stored ? await restore(stock, stored, snapshot) : null;
+  const pyodide = restored ?? (await loadStock(stock));
   if (!custom) addFullStdlib(pyodide);
   if (bytecode) writePycache(pyodide, await bytecode);
-  if (!custom) collectGarbageOnceDecided(pyodide);
+  if (!custom) onceDecided(() => enableGarbageCollection(pyodide));
+  if (snapshot && !restored) onceDecided(() => keepSnapshot(snapshot));
   return pyodide;
 }
 
-// The start zip's sitecustomize turned Python's garbage collector off for the start; it comes
-// back on once the page has decided its session (body[data-session] no longer "loading"), or
-// after SETTLE_MS whatever happens. Outside a page, at once.
+// What waits for the page to have decided its session (body[data-session] no longer
+// "loading"), or SETTLE_MS whatever happens; outside a page, or once decided, it runs at once.
 const SETTLE_MS = 10000;
 
-function collectGarbageOnceDecided(pyodide) {
-  const enable = () => {
-    try {
-      const gc = pyodide.pyimport("gc"); // not through __main__, where the app's script runs
-      gc.enable();
-      gc.destroy();
-    } catch (error) {
-      console.warn(\`Python's garbage collector stays off: \${error.message}\`);
-    }
-  };
+function onceDecided(callback) {
   const body = globalThis.document?.body;
-  if (!body || body.dataset.session !== "loading") return enable();
+  if (!body || body.dataset.session !== "loading") return callback();
   const decided = () => {
     observer.disconnect();
     clearTimeout(timer);
-    setTimeout(enable); // after the decision's own task
+    setTimeout(callback); // after the decision's own task
   };
   const observer = new MutationObserver(() => {
     if (body.dataset.session !== "loading") decided();
   });
   observer.observe(body, { attributes: true, attributeFilter: ["data-session"] });
   const timer = setTimeout(decided, SETTLE_MS);
+}
+
+// The start zip's sitecustomize turned Python's garbage collector off for the start.
+function enableGarbageCollection(pyodide) {
+  try {
+    const gc = pyodide.pyimport("gc"); // not through __main__, where the app's script runs
+    gc.enable();
+    gc.destroy();
+  } catch (error) {
+    console.warn(\`Python's garbage collector stays off: \${error.message}\`);
+  }
+}
+
+// "pyodide-snapshot" (opt-in): the interpreter's memory as it is once Pyodide has started,
+// made by the build from these very files (vendor/pyodide-snapshot-<hash>/snapshot.bin). Only a
+// copy the browser keeps from an earlier visit is used, so a first visit downloads nothing more
+// before it decides: it starts Python afresh and, once decided, keeps the snapshot in Cache
+// Storage for the next one (the HTTP cache would log a miss as an error in the console).
+const SNAPSHOT_CACHE = "pyodide-snapshot";
+const SNAPSHOT_MAGIC = ${JSON.stringify(SNAPSHOT_MAGIC)};
+
+// The kept snapshot's response, or null (none kept, or no Cache Storage: not a secure context).
+async function keptSnapshot(url) {
+  try {
+    const cache = await globalThis.caches?.open(SNAPSHOT_CACHE);
+    return (await cache?.match(url)) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+async function keepSnapshot(url) {
+  if (!globalThis.caches) return;
+  try {
+    const response = await fetch(url, { cache: "no-store", priority: "low" });
+    if (!response.ok) throw new Error(\`HTTP \${response.status}\`);
+    const cache = await caches.open(SNAPSHOT_CACHE);
+    await cache.put(url, response);
+    const kept = new Request(url).url; // the page's relative URL made absolute, as cache.keys() has it
+    for (const request of await cache.keys()) if (request.url !== kept) await cache.delete(request);
+    performance.mark("pyodide-snapshot: kept");
+  } catch (error) {
+    console.warn(\`\${url} was not kept for the next visit (\${error.message})\`);
+  }
+}
+
+// Pyodide restored from the kept snapshot, or null when it does not restore (the caller then
+// starts Python afresh, and the copy is replaced once the page has decided).
+async function restore(stock, response, url) {
+  try {
+    const image = response.arrayBuffer().then(snapshotImage);
+    const pyodide = await loadStock({ ...stock, _loadSnapshot: image });
+    reseed(pyodide);
+    performance.mark("pyodide-snapshot: restored");
+    return pyodide;
+  } catch (error) {
+    console.warn(\`\${url}: the kept snapshot did not restore (\${error.message}); Python starts afresh\`);
+    return null;
+  }
+}
+
+// snapshot.bin is Pyodide's snapshot without its zero pages (12 of 31 MB are not zero):
+// SNAPSHOT_MAGIC, the image's size and the number of runs (uint32 little-endian), each run's
+// offset and length, then the runs' bytes.
+function snapshotImage(data) {
+  const header = new TextDecoder().decode(new Uint8Array(data, 0, Math.min(8, data.byteLength)));
+  if (header !== SNAPSHOT_MAGIC || data.byteLength < 16) throw new Error("not a snapshot file");
+  const view = new DataView(data);
+  const image = new Uint8Array(view.getUint32(8, true));
+  const runs = view.getUint32(12, true);
+  let at = 16 + 8 * runs;
+  for (let i = 0; i < runs; i++) {
+    const length = view.getUint32(20 + 8 * i, true);
+    image.set(new Uint8Array(data, at, length), view.getUint32(16 + 8 * i, true)); // RangeError past the end
+    at += length;
+  }
+  if (at !== data.byteLength) throw new Error("not a snapshot file");
+  return image;
+}
+
+// The snapshot holds the build's random generators: every visitor would draw the same numbers.
+// (The hash seed stays the build's; it only guards against hash flooding.)
+const RESEED_PY = \`
+import os, random, sys
+random.seed()
+if "ssl" in sys.modules:
+    sys.modules["ssl"].RAND_add(os.urandom(32), 32.0)
+\`;
+
+function reseed(pyodide) {
+  const scope = pyodide.toPy({}); // not __main__, where the app's script runs
+  try {
+    pyodide.runPython(RESEED_PY, { globals: scope });
+  } finally {
+    scope.destroy();
+  }
 }
 
 // The .pyc files of PyScript's package and the app's modules (scripts/build-site.mjs,
@@ -924,6 +1015,7 @@ async function vendorPyodideFast() {
   files.set(PYODIDE_CLASSIC, await classicScript(path.join(dir, "pyodide.asm.mjs"), PYODIDE_GLOBAL));
   files.set("fast.mjs", Buffer.from(fastWrapper(version, start.elsewhere)));
   const folder = emitContentAddressed("pyodide-fast", files);
+  startZip = start.zip;
   interpreters.pyodide = {
     type: "py",
     label: "Pyodide",
@@ -935,6 +1027,75 @@ async function vendorPyodideFast() {
     fetchpreload: [`${folder}${START_STDLIB}`, `${folder}pyodide-lock.json`],
     // Its load leaves the main thread idle for hundreds of ms: Lock runs meanwhile (boot.js).
     scriptsWhileLoading: true,
+  };
+}
+
+// vendor/pyodide-snapshot-<hash>/snapshot.bin, for the opt-in "pyodide-snapshot": the tuned
+// runtime's memory once Pyodide has started (Pyodide's private _makeSnapshot/_loadSnapshot),
+// made here under Node from the same npm runtime and start zip the page loads. A restored
+// page skips CPython's start and Pyodide's bootstrap (\`import _pyodide_core\` alone is
+// ~170 ms under Node: asyncio, traceback's _colorize dataclasses, tokenize). It only works on
+// the exact wasm (Pyodide checks its build id) and stdlib zip bytes (not checked): both come
+// from this build, and the snapshot's folder changes with them. fast.mjs uses a copy the
+// browser kept from an earlier visit only, and starts afresh when it does not restore.
+//
+// Sent as is, never precompressed: decoding 12 MB on every warm visit (zstd, 3.5 MB) decided
+// the page 63 ms later (bench/ab.py, paired) than reading them.
+const SNAPSHOT = "snapshot.bin";
+const SNAPSHOT_MAGIC = "PYSNAP1\n";
+const SNAPSHOT_PAGE = 4096;
+const SNAPSHOT_FOLDER = "pyodide-snapshot";
+let startZip = null; // set by vendorPyodideFast
+
+// Pyodide's snapshot without its zero pages, in the format fast.mjs reads (snapshotImage).
+function sparseSnapshot(image) {
+  const runs = []; // [offset, length] of consecutive pages that are not all zero
+  for (let at = 0; at < image.length; at += SNAPSHOT_PAGE) {
+    const end = Math.min(at + SNAPSHOT_PAGE, image.length);
+    let zero = true;
+    for (let i = at; i < end && zero; i++) zero = image[i] === 0;
+    if (zero) continue;
+    const last = runs.at(-1);
+    if (last && last[0] + last[1] === at) last[1] += end - at;
+    else runs.push([at, end - at]);
+  }
+  const header = Buffer.alloc(16 + 8 * runs.length);
+  header.write(SNAPSHOT_MAGIC, 0, "latin1");
+  header.writeUInt32LE(image.length, 8);
+  header.writeUInt32LE(runs.length, 12);
+  runs.forEach(([offset, length], i) => {
+    header.writeUInt32LE(offset, 16 + 8 * i);
+    header.writeUInt32LE(length, 20 + 8 * i);
+  });
+  return Buffer.concat([header, ...runs.map(([offset, length]) => image.subarray(offset, offset + length))]);
+}
+
+async function vendorPyodideSnapshot() {
+  const dir = packageDir("pyodide");
+  const inputs = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm"].map((f) => readInput(path.join(dir, f)));
+  const key = sha256(
+    Buffer.concat([
+      Buffer.from(`${packageVersion("pyodide")}\n${SNAPSHOT_MAGIC}${SNAPSHOT_PAGE}\n`),
+      ...[...inputs, startZip].map((data) => Buffer.from(sha256(data))),
+    ]),
+  );
+  const snapshot = await cached(`snapshot-${key}.bin`, async () => {
+    console.log("making the Pyodide memory snapshot (cached afterwards)...");
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "build-site-"));
+    try {
+      const zipPath = path.join(tmp, START_STDLIB);
+      fs.writeFileSync(zipPath, startZip);
+      const pyodide = await nodePyodide({ stdLibURL: zipPath, _makeSnapshot: true });
+      return sparseSnapshot(pyodide.makeMemorySnapshot());
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+  const folder = emitContentAddressed(SNAPSHOT_FOLDER, new Map([[SNAPSHOT, snapshot]]));
+  interpreters["pyodide-snapshot"] = {
+    ...structuredClone(interpreters.pyodide),
+    label: "Pyodide (memory snapshot)",
+    snapshot: `${folder}${SNAPSHOT}`,
   };
 }
 
@@ -1229,6 +1390,7 @@ async function precompressVendor() {
     if (!rel.startsWith("vendor/") || !COMPRESSIBLE.test(rel) || data.length < COMPRESS_MIN_SIZE) {
       continue;
     }
+    if (rel.startsWith(`vendor/${SNAPSHOT_FOLDER}-`)) continue; // sent as is (vendorPyodideSnapshot)
     const digest = sha256(data);
     for (const [ext, tag, encode, minSize] of ENCODERS) {
       if (data.length < minSize) continue;
@@ -1370,6 +1532,7 @@ async function main() {
   vendorPyodide();
   await vendorPyodideFast();
   await vendorPyodidePycache();
+  await vendorPyodideSnapshot();
   await vendorMicropython();
   await vendorLock();
   vendorLockr();

@@ -211,7 +211,7 @@ function checkBinary(url) {
 // (MicroPython keeps its state in globals). A module that fails to load is reported when
 // PyScript imports it. `options` are what only the early start takes: the URL of the bytecode it
 // writes before PyScript starts (fast.mjs: interpreters.json "pycache"; MicroPython's early.mjs:
-// "bytecode").
+// "bytecode"), and the memory snapshot fast.mjs may start from ("snapshot").
 function prestart(url, options) {
   return import(url).then(
     (module) => void module.prestart?.(options),
@@ -248,7 +248,7 @@ function withoutCompiled(pyscriptConfig, compiled = {}) {
 
 function earlyOptions(interpreter) {
   const options = {};
-  for (const key of ["pycache", "bytecode"]) if (interpreter[key]) options[key] = interpreter[key];
+  for (const key of ["pycache", "bytecode", "snapshot"]) if (interpreter[key]) options[key] = interpreter[key];
   return options;
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ def folder_hash(folder: Path) -> str:
 
 
 def test_every_interpreter_a_config_may_name_is_listed(interpreters: dict) -> None:
-    assert set(interpreters) == {"pyodide", "pyodide-stock", "micropython"}
+    assert set(interpreters) == {"pyodide", "pyodide-snapshot", "pyodide-stock", "micropython"}
     for name, entry in interpreters.items():
         assert entry["type"] in ("py", "mpy"), name
         assert entry["label"], name
@@ -99,6 +100,31 @@ def test_tuned_pyodide_preloads_bytecode_for_pyscript_and_the_app(interpreters: 
         assert int.from_bytes(pyc[4:8], "little") == 0b11, name
     assert "pycache" not in interpreters["pyodide-stock"]
     assert "pycache" not in interpreters["micropython"]
+
+
+def test_the_snapshot_interpreter_is_tuned_pyodide_with_a_memory_snapshot(
+    interpreters: dict,
+) -> None:
+    """Opt-in: the same files as "pyodide", and a snapshot in a folder of its own, sent as is
+    (no precompressed sibling), that holds Pyodide's image without its zero pages."""
+    entry = dict(interpreters["pyodide-snapshot"])
+    url = entry.pop("snapshot")
+    assert entry == {**interpreters["pyodide"], "label": "Pyodide (memory snapshot)"}
+    assert url not in entry["fetchpreload"]  # a first visit does not wait for it
+    assert_own_content_addressed_folder(url, "pyodide-snapshot")
+    assert [p.name for p in (DIST / url).parent.iterdir()] == ["snapshot.bin"]
+    data = (DIST / url).read_bytes()
+    assert data[:8] == b"PYSNAP1\n"
+    size, count = struct.unpack_from("<II", data, 8)
+    runs = [struct.unpack_from("<II", data, 16 + 8 * i) for i in range(count)]
+    assert 16 + 8 * count + sum(length for _, length in runs) == len(data)
+    assert all(a + n < b for (a, n), (b, _) in zip(runs, runs[1:], strict=False))  # zeros between
+    assert runs[0][0] == 0 and runs[-1][0] + runs[-1][1] <= size
+    assert len(data) < size / 2  # most of the image is zero pages
+    # The image starts with Pyodide's own snapshot header (its magic number).
+    assert struct.unpack_from("<I", data, 16 + 8 * count)[0] == 0x706E7300
+    for other in ("pyodide", "pyodide-stock", "micropython"):
+        assert "snapshot" not in interpreters[other]
 
 
 def test_micropython_preloads_bytecode_for_pyscript_and_the_app(interpreters: dict) -> None:
@@ -157,7 +183,12 @@ def test_lock_runs_during_the_load_only_where_the_load_leaves_the_page_idle(
 ) -> None:
     # boot.js runs Lock while Pyodide loads; on MicroPython py/main.py runs it after deciding.
     running = {name: entry["scriptsWhileLoading"] for name, entry in interpreters.items()}
-    assert running == {"pyodide-stock": True, "pyodide": True, "micropython": False}
+    assert running == {
+        "pyodide-stock": True,
+        "pyodide": True,
+        "pyodide-snapshot": True,
+        "micropython": False,
+    }
 
 
 @pytest.mark.parametrize("name", TUNED)
