@@ -15,6 +15,8 @@ import httpx2
 import jwt
 from playwright.sync_api import Page, expect
 
+import serve
+
 # Pyodide compiles its stdlib on every cold load: allow for a slow, shared machine.
 DECIDED = 60_000
 LOCK_UI = 30_000
@@ -158,3 +160,12 @@ def load_with_stored(page: Page, stack: Any, values: dict[str, str]) -> None:
 def userinfo_calls(stack: Any) -> list[int]:
     """Statuses of the page's `GET /userinfo` calls the tenant logged since the last reset."""
     return [r["status"] for r in stack.requests_to("/userinfo") if r["method"] == "GET"]
+
+
+def serve_page(page: Page, url: str, body: str, config: dict[str, Any]) -> None:
+    """Answer `url` with an HTML page, under the same CSP as the app's own page."""
+    html = f'<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">{body}'
+    headers = {"Content-Security-Policy": serve.content_security_policy(config)}
+    page.route(
+        url, lambda route: route.fulfill(body=html, content_type="text/html", headers=headers)
+    )

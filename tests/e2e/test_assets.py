@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pages import serve_page
 
 import serve
 
@@ -27,15 +28,6 @@ MANIFEST = VENDOR / "manifest.json"
 
 def manifest() -> dict[str, Any]:
     return json.loads(MANIFEST.read_text())
-
-
-def serve_page(page: Any, url: str, body: str, config: dict[str, Any]) -> None:
-    """Answer `url` with an HTML page, under the same CSP as the app's own page."""
-    html = f'<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">{body}'
-    headers = {"Content-Security-Policy": serve.content_security_policy(config)}
-    page.route(
-        url, lambda route: route.fulfill(body=html, content_type="text/html", headers=headers)
-    )
 
 
 def test_manifest_lists_every_vendor_file_with_its_hash() -> None:
