@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bench.run import VARIANTS, VISITS, Round, Visit, render, render_targets, summarize, targets
+from bench.run import (
+    VARIANTS,
+    VISITS,
+    Round,
+    Visit,
+    render,
+    render_targets,
+    same_downloads,
+    summarize,
+    targets,
+)
 
 
 def rounds_with(ms: dict[str, dict[str, list[float]]], link: str = "loopback") -> list[Round]:
@@ -94,3 +104,20 @@ def test_a_target_without_its_pages_is_not_measured() -> None:
 
     assert [c["met"] for c in checks] == [None, None, None, None]
     assert render_targets(checks).count("not measured") == 4
+
+
+def test_pages_whose_first_visits_fetch_the_same_files_are_flagged_unless_expected() -> None:
+    """The snapshot page fetches tuned Pyodide's files until it has decided; any other two
+    Python pages with the same downloads mean the interpreter switch did not happen."""
+    tuned = ["/vendor/pyodide-fast-1/fast.mjs"]
+
+    def first_visit(variant: str, paths: list[str]) -> Round:
+        r = Round(variant, "loopback", 1)
+        r.visits["cold/logged-out"] = Visit(ms=1.0, state="logged-out", paths=paths)
+        return r
+
+    rounds = [first_visit("pyodide", tuned), first_visit("snapshot", tuned)]
+    assert same_downloads(rounds) == []
+    assert same_downloads([*rounds, first_visit("micropython", tuned)]) == [
+        "pyodide and micropython"
+    ]
