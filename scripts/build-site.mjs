@@ -654,21 +654,21 @@ async function load(options = {}) {
   const { pycache, snapshot, ...settings } = options;
   const custom = settings.stdLibURL !== undefined;
   const bytecode = pycache ? fetchPycache(pycache) : null;
-  const kept = snapshot && !custom ? keptSnapshot(snapshot) : null;
+  const keptCopy = snapshot && !custom ? keptSnapshot(snapshot) : null;
   // Pyodide would import pyodide.asm.mjs itself; \`createPyodideModule\` hands it the same
   // function from the classic script (an experimental option of loadPyodide). Awaited first:
   // handed over as a promise, loadPyodide asks for the wasm before the script has arrived, and
   // the page decided later (bench/README.md).
   const asm = await runtimeExports(RUNTIME_SCRIPT, ${JSON.stringify(PYODIDE_GLOBAL)}, "./pyodide.asm.mjs");
-  const stock = {
+  const stockOptions = {
     ...settings,
     createPyodideModule: asm.default,
     indexURL: HERE,
     stdLibURL: settings.stdLibURL ?? START_STDLIB,
   };
-  const stored = await kept;
-  const restored = stored ? await restore(stock, stored, snapshot) : null;
-  const pyodide = restored ?? (await loadStock(stock));
+  const copy = await keptCopy;
+  const restored = copy ? await restore(stockOptions, copy, snapshot) : null;
+  const pyodide = restored ?? (await loadStock(stockOptions));
   if (!custom) addFullStdlib(pyodide);
   if (bytecode) writePycache(pyodide, await bytecode);
   if (!custom) onceDecided(() => enableGarbageCollection(pyodide));
@@ -714,7 +714,8 @@ function enableGarbageCollection(pyodide) {
 const SNAPSHOT_CACHE = "pyodide-snapshot";
 const SNAPSHOT_MAGIC = ${JSON.stringify(SNAPSHOT_MAGIC)};
 
-// The kept snapshot's response, or null (none kept, or no Cache Storage: not a secure context).
+// The kept copy of the snapshot (a Response), or null: none kept, or no Cache Storage (not a
+// secure context).
 async function keptSnapshot(url) {
   try {
     const cache = await globalThis.caches?.open(SNAPSHOT_CACHE);
@@ -741,10 +742,10 @@ async function keepSnapshot(url) {
 
 // Pyodide restored from the kept snapshot, or null when it does not restore (the caller then
 // starts Python afresh, and the copy is replaced once the page has decided).
-async function restore(stock, response, url) {
+async function restore(stockOptions, copy, url) {
   try {
-    const image = response.arrayBuffer().then(snapshotImage);
-    const pyodide = await loadStock({ ...stock, _loadSnapshot: image });
+    const image = copy.arrayBuffer().then(snapshotImage);
+    const pyodide = await loadStock({ ...stockOptions, _loadSnapshot: image });
     reseed(pyodide);
     performance.mark("pyodide-snapshot: restored");
     return pyodide;
