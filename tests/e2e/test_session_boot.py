@@ -216,10 +216,10 @@ document.body.dataset.lazyCheck = json.dumps({
 })
 """
 
-ADD_SCRIPT_LIKE_THE_APPS = """(code) => {
-  const app = document.querySelector('script[type="mpy"]');
+ADD_SCRIPT_LIKE_THE_APPS = """([code, type]) => {
+  const app = document.querySelector(`script[type="${type}"]`);
   const script = document.createElement("script");
-  script.type = "mpy";
+  script.type = type;
   script.setAttribute("config", app.getAttribute("config"));
   script.textContent = code;
   document.body.append(script);
@@ -227,17 +227,32 @@ ADD_SCRIPT_LIKE_THE_APPS = """(code) => {
 
 
 @pytest.mark.interpreter_agnostic
-def test_micropython_imports_pyscript_submodules_when_their_names_are_asked_for(
-    page: Page, stack: Any, site_config: dict[str, Any]
+@pytest.mark.parametrize(
+    ("interpreter", "script_type", "file", "storage_kind"),
+    [
+        # MicroPython: the .mpy the bundle wrote; an async function is a generator there.
+        ("micropython", "mpy", "/bytecode/pyscript/__init__", "generator"),
+        # Pyodide: the source PyScript wrote, imported from the bundle's unchecked pyc.
+        ("pyodide", "py", "/home/pyodide/pyscript/__init__.py", "function"),
+    ],
+)
+def test_pyscript_submodules_are_imported_when_their_names_are_asked_for(
+    page: Page,
+    stack: Any,
+    site_config: dict[str, Any],
+    interpreter: str,
+    script_type: str,
+    file: str,
+    storage_kind: str,
 ) -> None:
     """PyScript's own start and the app's imports leave display, events, storage, websocket and
     workers unimported; every name the package re-exports still imports, the right object."""
-    site_config["interpreter"] = "micropython"
+    site_config["interpreter"] = interpreter
     open_logged_out(page, stack.app_url)
-    page.evaluate(ADD_SCRIPT_LIKE_THE_APPS, LAZY_PACKAGE_CHECK)
+    page.evaluate(ADD_SCRIPT_LIKE_THE_APPS, [LAZY_PACKAGE_CHECK, script_type])
     expect(page.locator("body[data-lazy-check]")).to_have_count(1, timeout=30_000)
     result = json.loads(page.locator("body").get_attribute("data-lazy-check") or "")
-    assert result["file"].startswith("/bytecode/pyscript/__init__")
+    assert result["file"].startswith(file)
     for module in ("display", "events", "storage", "websocket", "workers"):
         assert f"pyscript.{module}" not in result["before"]
     assert "pyscript.context" in result["before"]
@@ -246,7 +261,7 @@ def test_micropython_imports_pyscript_submodules_when_their_names_are_asked_for(
         "function",
         "function",
         "type",
-        "generator",
+        storage_kind,
         "type",
         "type",
         "module",
