@@ -941,7 +941,7 @@ function appModuleSources() {
 // PyScript's __init__ is compiled from its rewrite (withLazyPackageInit: submodules imported on
 // first use), as an unchecked pyc: PyScript writes the package's own source, from the same npm
 // package, and Python imports the rewrite's code beside it. Warm logged-in, bench/ab.py, 4
-// profiles, 16 visits: -31 and -55 ms paired (bench/README.md).
+// profiles, 16 visits: by hand -31 and -55 ms paired, as built within the noise (bench/README.md).
 async function vendorPyodidePycache() {
   const pyscript = await pyscriptPackageSources();
   const rewritten = withLazyPackageInit(pyscript);
