@@ -4,10 +4,11 @@ PyScript runs `import pyscript` before the page's own script, and the package's 
 imports every submodule it re-exports (display, fetch, storage, websocket, events, workers),
 whether the page uses them or not. The build compiles this rewrite in place of the original into
 MicroPython's bytecode bundle (scripts/build-site.mjs, `vendorMicropythonBytecode`) and into
-tuned Pyodide's, as an unchecked pyc beside the source PyScript writes (`vendorPyodidePycache`): each
-`from pyscript.<module> import <names>` becomes an entry of `_LAZY`, and a module
-`__getattr__` (PEP 562, which MicroPython has too) imports the submodule when one of its names
-is first asked for, so `from pyscript import display` and `pyscript.display` work as before.
+tuned Pyodide's, as an unchecked pyc beside the source PyScript writes
+(`vendorPyodidePycache`): each `from pyscript.<module> import <names>` becomes an entry of
+`_LAZY`, and a module `__getattr__` (PEP 562, which MicroPython has too) imports the submodule
+when one of its names is first asked for, so `from pyscript import display` and
+`pyscript.display` work as before.
 `pyscript.context` stays eager: every other submodule imports it, and the conditions around
 the other imports (`if not RUNNING_IN_WORKER:`) read it.
 
